@@ -1,0 +1,43 @@
+"""What of a DollarPe request body may be stored or logged.
+
+Document and selfie URLs are presigned (whoever holds one can fetch the file),
+and tax, document, account numbers and VPAs are identity data: none of them
+leaves this function whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+URL_FIELDS = frozenset({"document_front_image_url", "document_back_image_url", "selfie_url"})
+IDENTITY_FIELDS = frozenset(
+    {"tax_number", "document_number", "account_number", "vpa", "ssn_number"}
+)
+
+
+def mask(value: str, keep: int = 2) -> str:
+    """Keep the last `keep` characters, so staff can still tell two numbers apart."""
+    return "•" * max(len(value) - keep, 3) + value[-keep:] if len(value) > keep else "•••"
+
+
+def strip_query(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def redact(body: Mapping[str, Any] | None) -> Any:
+    if body is None:
+        return None
+    return {key: _redact_value(key, value) for key, value in body.items()}
+
+
+def _redact_value(key: str, value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return redact(value)
+    if isinstance(value, str) and key in URL_FIELDS:
+        return strip_query(value)
+    if isinstance(value, str) and key in IDENTITY_FIELDS:
+        return mask(value)
+    return value

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import os
+
+from django.apps import AppConfig
+from django.conf import settings
+
+
+class OnboardingConfig(AppConfig):
+    name = "onboarding"
+    verbose_name = "Onboarding"
+
+    def ready(self) -> None:
+        from onboarding import checks  # noqa: F401 - registers the system checks
+
+        if settings.CELERY_BROKER_URL.startswith("filesystem"):
+            # kombu's filesystem transport expects its folders to exist.
+            for folder in settings.CELERY_BROKER_TRANSPORT_OPTIONS.values():
+                os.makedirs(folder, exist_ok=True)

@@ -1,0 +1,49 @@
+"""Deployment checks (`manage.py check --deploy`) for our own settings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def _is_local(url: str) -> bool:
+    return (urlsplit(url).hostname or "") in _LOCAL_HOSTS
+
+
+@register(Tags.security, deploy=True)
+def check_production_services(
+    app_configs: Sequence[Any] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    if urlsplit(settings.PUBLIC_BASE_URL).scheme != "https":
+        messages.append(Error("PUBLIC_BASE_URL must be https in production.", id="onboarding.E001"))
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        messages.append(Warning("DATABASE_URL is not set: using SQLite.", id="onboarding.W001"))
+    if settings.CELERY_BROKER_URL.startswith("filesystem"):
+        messages.append(
+            Warning(
+                "CELERY_BROKER_URL is not set: using the filesystem broker.", id="onboarding.W002"
+            )
+        )
+    if _is_local(settings.AWS_S3_ENDPOINT_URL):
+        messages.append(
+            Warning("AWS_S3_ENDPOINT_URL points at the local S3 emulator.", id="onboarding.W003")
+        )
+    if _is_local(settings.DOLLARPE_BASE_URL):
+        messages.append(
+            Warning("DOLLARPE_BASE_URL points at the local emulator.", id="onboarding.W004")
+        )
+    if settings.DOLLARPE_SANDBOX and "production" in settings.DOLLARPE_BASE_URL:
+        messages.append(
+            Error(
+                "DOLLARPE_SANDBOX is on while DOLLARPE_BASE_URL is the production API.",
+                id="onboarding.E002",
+            )
+        )
+    return messages

@@ -1,0 +1,106 @@
+"""Strict parsing of settings from environment variables.
+
+Every parser raises ImproperlyConfigured naming the variable, so a typo in a
+deployment stops start-up with a message instead of silently becoming a default.
+Values are never echoed back: a mistyped secret must not land in a log.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+# Schemes whose URL names no host: sqlite:///path, kombu's filesystem://
+_HOSTLESS_SCHEMES = {"sqlite", "filesystem"}
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    return None if value is None or value.strip() == "" else value.strip()
+
+
+def _bad(name: str, expected: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"Environment variable {name}: expected {expected}.")
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    value = _raw(name)
+    if value is not None:
+        return value
+    if default is None:
+        raise ImproperlyConfigured(f"Environment variable {name} is required.")
+    return default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise _bad(name, "a boolean (true/false, 1/0, yes/no, on/off)")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise _bad(name, "a whole number") from None
+    if minimum is not None and number < minimum:
+        raise _bad(name, f"a whole number of at least {minimum}")
+    return number
+
+
+def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise _bad(name, "a number") from None
+    if number < minimum or number != number:  # NaN never compares equal to itself
+        raise _bad(name, f"a number of at least {minimum}")
+    return number
+
+
+def env_list(name: str, default: Iterable[str]) -> list[str]:
+    value = _raw(name)
+    if value is None:
+        return list(default)
+    items = [item.strip() for item in value.split(",")]
+    if any(not item for item in items):
+        raise _bad(name, "a comma-separated list without empty items")
+    return items
+
+
+def env_choice(name: str, default: str, choices: Iterable[str]) -> str:
+    allowed = list(choices)
+    value = _raw(name) or default
+    if value not in allowed:
+        raise _bad(name, "one of " + ", ".join(allowed))
+    return value
+
+
+def env_url(name: str, default: str, *, schemes: Iterable[str] = ("http", "https")) -> str:
+    value = _raw(name) or default
+    allowed = tuple(schemes)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise _bad(name, "a valid URL") from None
+    needs_host = parts.scheme not in _HOSTLESS_SCHEMES
+    if parts.scheme not in allowed or (needs_host and not parts.hostname):
+        raise _bad(name, "a URL starting with " + " or ".join(f"{s}://" for s in allowed))
+    return value.rstrip("/")

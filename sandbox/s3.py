@@ -1,0 +1,95 @@
+"""A local S3-protocol server for `make run` and the tests: moto in server mode.
+
+It creates the private documents bucket (all public access blocked, CORS for the
+app's origin so the browser can POST uploads straight to it) and keeps its data
+between runs: moto records every write to a file, replayed at the next start.
+
+    python -m sandbox.s3 --port 9100 --bucket kyc-documents --cors-origin http://127.0.0.1:8000
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+
+CREDENTIALS = {"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox.s3", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9100)
+    parser.add_argument("--bucket", default="kyc-documents")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--cors-origin", action="append", default=[], help="repeatable")
+    parser.add_argument(
+        "--state-dir", type=Path, default=None, help="keep data here between runs (default: none)"
+    )
+    return parser.parse_args(argv)
+
+
+def create_private_bucket(endpoint: str, bucket: str, region: str, origins: list[str]) -> None:
+    s3: Any = boto3.client("s3", endpoint_url=endpoint, region_name=region, **CREDENTIALS)
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if bucket not in existing:
+        s3.create_bucket(Bucket=bucket)
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    if origins:
+        rule = {
+            "AllowedOrigins": origins,
+            "AllowedMethods": ["GET", "POST", "PUT"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 3000,
+        }
+        s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [rule]})
+
+
+def _enable_recording(state_dir: Path) -> Path:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    recording = state_dir / "recording.jsonl"
+    # Read by moto when it is imported, so this must come first.
+    os.environ["MOTO_ENABLE_RECORDING"] = "true"
+    os.environ["MOTO_RECORDER_FILEPATH"] = str(recording)
+    return recording
+
+
+def serve(args: argparse.Namespace) -> None:
+    recording = _enable_recording(args.state_dir) if args.state_dir else None
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise
+    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
+    server.start()
+    endpoint = f"http://{args.host}:{args.port}"
+    if recording is not None and recording.exists():
+        requests.post(f"{endpoint}/moto-api/recorder/replay-recording", timeout=600)
+    create_private_bucket(endpoint, args.bucket, args.region, args.cors_origin)
+    print(f"S3 emulator on {endpoint}, private bucket {args.bucket!r}", flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    server.stop()
+
+
+if __name__ == "__main__":
+    serve(parse_args())
