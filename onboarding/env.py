@@ -103,4 +103,4 @@ def env_url(name: str, default: str, *, schemes: Iterable[str] = ("http", "https
     needs_host = parts.scheme not in _HOSTLESS_SCHEMES
     if parts.scheme not in allowed or (needs_host and not parts.hostname):
         raise _bad(name, "a URL starting with " + " or ".join(f"{s}://" for s in allowed))
-    return value.rstrip("/")
+    return value.rstrip("/") if needs_host else value

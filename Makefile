@@ -1,0 +1,39 @@
+# Two commands for a newcomer: `make run` and `make test`. Needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench emulator clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# The app with every moving part on embedded defaults; Ctrl-C stops them all.
+run: export DJANGO_DEBUG ?= true
+run: export PATH := $(abspath $(BIN)):$(PATH)
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py ensure_dev_staff
+	$(BIN)/honcho --procfile Procfile start
+
+# The whole suite. Uses PostgreSQL/Redis when they answer, and says so in its first lines.
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_DEBUG=true $(BIN)/mypy .
+
+# The DollarPe sandbox emulator alone, on http://127.0.0.1:8100.
+emulator: install
+	$(BIN)/python -m sandbox.dollarpe --host 127.0.0.1 --port 8100 --state var/dollarpe-sandbox.sqlite3
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

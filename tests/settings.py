@@ -1,0 +1,54 @@
+"""Settings for the test suite: the real services when they answer, embedded defaults otherwise.
+
+Everything is passed through the environment before the project settings are read,
+so processes the tests start (Celery workers, the emulators) see the same values.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+
+from tests.services import detect
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _worker_index() -> int:
+    # pytest-xdist names its workers gw0, gw1...: each gets its own Redis database.
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+
+
+SERVICES = detect()
+_env = os.environ
+_env.setdefault("KYC_VAR_DIR", tempfile.mkdtemp(prefix="kyc-tests-"))
+_env["DJANGO_DEBUG"] = "false"
+_env["DJANGO_HTTPS"] = "false"
+_env["DJANGO_SECRET_KEY"] = "tests-only-secret-key-" + "x" * 40
+_env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
+if SERVICES.database_url:
+    _env["DATABASE_URL"] = SERVICES.database_url
+if SERVICES.redis_url:
+    base = (
+        SERVICES.redis_url.rsplit("/", 1)[0]
+        if SERVICES.redis_url.count("/") > 2
+        else SERVICES.redis_url
+    )
+    _env["CELERY_BROKER_URL"] = f"{base}/{1 + _worker_index()}"
+# The session fixtures start the S3 and DollarPe emulators on these ports.
+_env["AWS_S3_ENDPOINT_URL"] = f"http://127.0.0.1:{free_port()}"
+_env["DOLLARPE_BASE_URL"] = f"http://127.0.0.1:{free_port()}"
+_env["DOLLARPE_API_KEY"] = "tests-key"
+_env["DOLLARPE_API_SECRET"] = "tests-secret"
+_env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+# Playwright's sync API runs an event loop in the test thread; the ORM calls around it are safe.
+_env["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+from onboarding.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
