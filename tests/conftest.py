@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ def s3_server() -> Iterator[str]:
     """moto's S3 server over HTTP on the port the test settings chose, with the private bucket."""
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     endpoint = settings.AWS_S3_ENDPOINT_URL
     parts = urlsplit(endpoint)
     server = ThreadedMotoServer(ip_address=parts.hostname, port=parts.port, verbose=False)

@@ -1,0 +1,60 @@
+"""`manage.py check --deploy` with production-like values reports nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DJANGO_SECRET_KEY": "k3Jx9-production-like-secret-4f8a2c7d9e1b3a5c7e9f1a3b5c7d9e1f3a5b7c9d",
+    "DJANGO_ALLOWED_HOSTS": "kyc.example.com",
+    "PUBLIC_BASE_URL": "https://kyc.example.com",
+    "DATABASE_URL": "postgres://kyc:pw@db.internal:5432/kyc",
+    "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+    "AWS_S3_ENDPOINT_URL": "https://s3.eu-west-1.amazonaws.com",
+    "AWS_S3_REGION_NAME": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "example-secret",
+    "DOLLARPE_BASE_URL": "https://production.dollarpe.xyz",
+    "DOLLARPE_API_KEY": "live-key",
+    "DOLLARPE_API_SECRET": "live-secret",
+    "DOLLARPE_SANDBOX": "false",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "EMAIL_HOST": "smtp.example.com",
+}
+
+
+def _check(**overrides: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "onboarding.settings"}
+    env |= PRODUCTION | overrides
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_like_values_report_nothing():
+    result = _check()
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_sandbox_mode_against_the_production_api_is_an_error():
+    result = _check(DOLLARPE_SANDBOX="true")
+    assert result.returncode != 0
+    assert "onboarding.E002" in result.stderr
+
+
+def test_embedded_defaults_are_flagged_for_production():
+    result = _check(DATABASE_URL="", CELERY_BROKER_URL="", PUBLIC_BASE_URL="http://kyc.example.com")
+    assert result.returncode != 0
+    for code in ("onboarding.E001", "onboarding.W001", "onboarding.W002"):
+        assert code in result.stderr
