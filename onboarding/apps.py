@@ -15,5 +15,6 @@ class OnboardingConfig(AppConfig):
 
         if settings.CELERY_BROKER_URL.startswith("filesystem"):
             # kombu's filesystem transport expects its folders to exist.
-            for folder in settings.CELERY_BROKER_TRANSPORT_OPTIONS.values():
-                os.makedirs(folder, exist_ok=True)
+            options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+            for key in ("data_folder_in", "data_folder_out", "control_folder"):
+                os.makedirs(options[key], exist_ok=True)

@@ -160,6 +160,7 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_in": str(CELERY_BROKER_FOLDER),
         "data_folder_out": str(CELERY_BROKER_FOLDER),
         "control_folder": str(VAR_DIR / "celery-control"),
+        "polling_interval": 0.2,
     }
 CELERY_TASK_IGNORE_RESULT = True
 # A task is acknowledged only after it ran, and a worker killed mid-task gives it back.

@@ -30,7 +30,7 @@ OPENAPI = json.loads(
 PREFIXES = ("/cms/api/v1", "/org/api/v1")
 
 
-def _template_for(path: str, method: str) -> dict[str, Any] | None:
+def _template_for(path: str, method: str) -> tuple[str, dict[str, Any]] | None:
     for template, operations in OPENAPI.items():
         pattern = template.strip("/").split("/")
         parts = path.strip("/").split("/")
@@ -39,19 +39,21 @@ def _template_for(path: str, method: str) -> dict[str, Any] | None:
         ):
             operation = operations.get(method.lower())
             if operation is not None:
-                return operation
+                return template, operation
     return None
 
 
-def request_schema(method: str, url: str) -> dict[str, Any] | None:
+def request_schema(method: str, url: str) -> tuple[str, dict[str, Any] | None]:
+    """The documented path template and request body schema of a call, if published."""
     path = urlsplit(url).path
     for prefix in PREFIXES:
         path = path.removeprefix(prefix)
-    operation = _template_for(path, method)
-    if operation is None:
-        return None
+    found = _template_for(path, method)
+    if found is None:
+        return path, None
+    template, operation = found
     body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
-    return body.get("schema")
+    return template, body.get("schema")
 
 
 class WireLog:
@@ -65,17 +67,17 @@ class WireLog:
         body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
         self.sent.append((request.method or "", request.url or "", body))
 
-    def validated(self) -> int:
-        """Validate every captured body that has a published schema; return how many did."""
-        count = 0
+    def validated(self) -> set[str]:
+        """Validate every captured body that has a published schema; return their endpoints."""
+        endpoints = set()
         for method, url, body in self.sent:
-            schema = request_schema(method, url)
+            template, schema = request_schema(method, url)
             if schema is None or not body:
                 continue
             errors = sorted(Draft7Validator(schema).iter_errors(json.loads(body)), key=str)
             assert not errors, f"{method} {url}: {[e.message for e in errors]}"
-            count += 1
-        return count
+            endpoints.add(f"{method} {template}")
+        return endpoints
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +85,10 @@ def dollarpe_emulator() -> Iterator[Any]:
     from sandbox.dollarpe.process import EmulatorProcess
 
     port = urlsplit(settings.DOLLARPE_BASE_URL).port
-    orgs = [f"{settings.DOLLARPE_API_KEY}:{settings.DOLLARPE_API_SECRET}", "other-org:other-secret"]
+    orgs = [
+        (settings.DOLLARPE_API_KEY, settings.DOLLARPE_API_SECRET),
+        ("other-org", "other-secret"),
+    ]
     with EmulatorProcess(
         port=port, orgs=orgs, decision_delay=0.2, bank_decision_delay=0.2
     ) as emulator:

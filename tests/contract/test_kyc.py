@@ -50,7 +50,7 @@ def test_submission_is_verified_after_the_documents_are_fetched(
     assert client.get_customer(customer.id).document_type == "AADHAAR"
     fetched = emulator.customer(customer.id)["documents"]
     assert len(fetched) == 3 and all(doc["ok"] for doc in fetched)
-    assert wire.validated() == 1  # add-kyc-data matches the published schema
+    assert "POST /kyc/add-kyc-data" in wire.validated()
 
 
 def test_submitting_twice_and_reusing_kyc(client, customer, new_customer, kyc_data):
@@ -72,7 +72,7 @@ def test_tax_failure_fixed_by_update_tax_info(client, customer, kyc_data, wire):
     answer = client.update_tax_info(customer.id, "ABCPE1234F")
     assert answer.status == "PROCESSING"
     assert _settled(client, customer.id).status == "VERIFIED"
-    assert wire.validated() == 2  # add-kyc-data and update-tax-info
+    assert {"POST /kyc/add-kyc-data", "PATCH /kyc/update-tax-info"} <= wire.validated()
 
 
 def test_document_failure_fixed_by_update_document_info(
@@ -93,7 +93,7 @@ def test_document_failure_fixed_by_update_document_info(
     )
     assert client.update_document_info(update).status == "PROCESSING"
     assert _settled(client, customer.id).status == "VERIFIED"
-    assert wire.validated() == 2
+    assert "PATCH /kyc/update-document-info" in wire.validated()
 
 
 def test_unreadable_document_fails_the_document_check(client, customer, kyc_data, document_urls):
@@ -177,7 +177,7 @@ def test_mock_status_refuses_undocumented_transitions(client, customer, kyc_data
     with pytest.raises(InvalidStatusTransition):
         client.mock_kyc_status(customer.id, "TAX_VERIFICATION_FAILED")  # VERIFIED: only UNVERIFIED
     assert client.mock_kyc_status(customer.id, "UNVERIFIED").status == "UNVERIFIED"
-    assert wire.validated() == 4
+    assert "PATCH /kyc/mock-kyc-status" in wire.validated()
 
 
 def test_generate_link(client, customer):

@@ -24,7 +24,7 @@ def _client(**overrides):
 def test_register_webhook(client, emulator, wire):
     url = "https://kyc.example.com/webhooks/dollarpe/"
     assert client.register_webhook(url) == url
-    assert wire.validated() == 1
+    assert wire.validated() == {"POST /organizations/api-webhooks"}
     with pytest.raises(WebhookUrlRequired):
         client.register_webhook("")
 
