@@ -17,4 +17,4 @@ class OnboardingConfig(AppConfig):
             # kombu's filesystem transport expects its folders to exist.
             options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
             for key in ("data_folder_in", "data_folder_out", "control_folder"):
-                os.makedirs(options[key], exist_ok=True)
+                os.makedirs(str(options[key]), exist_ok=True)

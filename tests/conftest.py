@@ -15,8 +15,9 @@ from tests.settings import SERVICES
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     database = settings.DATABASES["default"]
+    engine = database["ENGINE"].rsplit(".", 1)[-1]
     lines = [
-        f"database: {database['ENGINE'].rsplit('.', 1)[-1]} ({database.get('HOST') or database['NAME']})",
+        f"database: {engine} ({database.get('HOST') or database['NAME']})",
         f"broker: {settings.CELERY_BROKER_URL.split('://', 1)[0]}",
         f"browser: {SERVICES.chromium or 'none'}",
     ]
@@ -31,7 +32,9 @@ def s3_server() -> Iterator[str]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     endpoint = settings.AWS_S3_ENDPOINT_URL
     parts = urlsplit(endpoint)
-    server = ThreadedMotoServer(ip_address=parts.hostname, port=parts.port, verbose=False)
+    server = ThreadedMotoServer(
+        ip_address=parts.hostname or "127.0.0.1", port=parts.port or 9100, verbose=False
+    )
     server.start()
     create_private_bucket(
         endpoint, settings.AWS_STORAGE_BUCKET_NAME, settings.AWS_S3_REGION_NAME, origins=[]

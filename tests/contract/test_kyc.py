@@ -49,7 +49,8 @@ def test_submission_is_verified_after_the_documents_are_fetched(
     assert _settled(client, customer.id).status == "VERIFIED"
     assert client.get_customer(customer.id).document_type == "AADHAAR"
     fetched = emulator.customer(customer.id)["documents"]
-    assert len(fetched) == 3 and all(doc["ok"] for doc in fetched)
+    assert len(fetched) == 3
+    assert all(doc["ok"] for doc in fetched)
     assert "POST /kyc/add-kyc-data" in wire.validated()
 
 

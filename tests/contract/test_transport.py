@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.conf import settings
 
+from kyc.providers.base import CallRecord
 from kyc.providers.dollarpe.client import DollarPeClient
 from kyc.providers.dollarpe.errors import SignatureRejected, WebhookUrlRequired
 from kyc.providers.errors import AuthenticationError, TransientProviderError
@@ -12,7 +15,7 @@ from tests.settings import free_port
 
 
 def _client(**overrides):
-    values = {
+    values: dict[str, Any] = {
         "base_url": settings.DOLLARPE_BASE_URL,
         "api_key": settings.DOLLARPE_API_KEY,
         "api_secret": settings.DOLLARPE_API_SECRET,
@@ -72,7 +75,7 @@ def test_connection_refused_is_transient():
 
 
 def test_every_call_is_recorded_with_secrets_redacted(emulator, new_customer, kyc_data):
-    records = []
+    records: list[CallRecord] = []
     client = DollarPeClient.from_settings(observers=[records.append])
     customer = client.create_customer(new_customer())
     client.add_kyc_data(kyc_data(customer.id, tax_number="ABCPR4321K"))
@@ -85,8 +88,8 @@ def test_every_call_is_recorded_with_secrets_redacted(emulator, new_customer, ky
     )
     assert submit.endpoint == "kyc/add-kyc-data"
     body = submit.request_body
-    assert (
-        "X-Amz-Signature" not in body["selfie_url"] and "?" not in body["document_front_image_url"]
-    )
-    assert body["tax_number"].endswith("1K") and "4321" not in body["tax_number"]
+    assert "X-Amz-Signature" not in body["selfie_url"]
+    assert "?" not in body["document_front_image_url"]
+    assert body["tax_number"].endswith("1K")
+    assert "4321" not in body["tax_number"]
     assert "4321" not in repr(records)

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from kyc.providers.dollarpe.client import DollarPeClient
-from kyc.providers.dollarpe.signing import canonical_json, signature
+from kyc.providers.dollarpe.signing import JsonStyle, canonical_json, signature
 
 KEY, SECRET, TS = "test_key", "test_secret", "1752670745"
 BODY = {
@@ -69,7 +69,7 @@ def recorder():
     server.shutdown()
 
 
-def _client(url: str, style: str) -> DollarPeClient:
+def _client(url: str, style: JsonStyle) -> DollarPeClient:
     return DollarPeClient(
         base_url=url, api_key=KEY, api_secret=SECRET, json_style=style, clock=lambda: int(TS)
     )

@@ -1,0 +1,231 @@
+"""Emulator configuration: start-up options and the runtime knobs `/_sandbox/config` patches.
+
+Every behaviour the fact sheet leaves open ([I] or §14) is a knob here, so tests can pin
+the alternative readings without code changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox.dollarpe.signing import STYLES
+
+UPDATE_RESPONSE_STATUSES = ("PROCESSING", "UNVERIFIED")
+FAULT_MODES = ("500", "timeout", "reset")
+SCOPES = ("global", "org")
+
+
+@dataclass(frozen=True)
+class Org:
+    api_key: str
+    api_secret: str
+
+
+def parse_org(text: str) -> Org:
+    """`KEY:SECRET` as given to `--org`; the secret may itself contain colons."""
+    key, sep, secret = text.partition(":")
+    if not sep or not key or not secret:
+        raise ValueError(f"expected KEY:SECRET, got {text!r}")
+    return Org(key, secret)
+
+
+DEFAULT_ORG = Org("sandbox-key", "sandbox-secret")
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    """Options that may change while the emulator runs (all JSON-representable)."""
+
+    decision_delay: float = 5.0
+    bank_decision_delay: float = 3.0
+    timestamp_window: float = 300.0
+    webhook_retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0)
+    webhook_timeout: float = 5.0
+    # The sandbox "auto-approves most submissions"; off = stay PROCESSING until mock/decide.
+    auto_decision: bool = True
+    update_limit: int = 3
+    update_response_status: str = "PROCESSING"
+    reset_clears_update_count: bool = False
+    # Reason set when a failure happens with no updates left; null keeps the rule's reason.
+    limit_failure_reason: str | None = "KYC_FAILED"
+    mock_extended_failures: bool = True
+    additional_info_failure_code: str = "ADDITIONAL_INFO_VERIFICATION_FAILED"
+    kyc_in_use_scope: str = "global"
+    phone_required: bool = True
+    kyc_phone_required: bool = False
+    kyc_tax_number_required: bool = False
+    bank_account_name_required: bool = False
+    instant_bank: bool = False
+    instant_bank_webhook: bool = True
+    bank_count_failed: bool = False
+    vpa_account_type: str = "VPA"
+    webhook_duplicates: int = 0
+    hold_webhooks: bool = False
+    fault_rate: float = 0.0
+    fault_modes: tuple[str, ...] = FAULT_MODES
+    fault_seed: int | None = None
+    fault_timeout_seconds: float = 30.0
+    kyc_configuration: Mapping[str, Any] | None = None
+    kyc_configuration_non_resident: Mapping[str, Any] | None = None
+    page_size: int = 10
+    signature_styles: tuple[str, ...] = STYLES
+    document_fetch_timeout: float = 10.0
+    document_max_bytes: int = 15 * 1024 * 1024
+    link_ttl: float = 3600.0
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
+
+    def patched(self, changes: Mapping[str, Any]) -> RuntimeConfig:
+        """A copy with `changes` applied; raises ConfigError naming every bad key."""
+        problems: dict[str, str] = {}
+        parsed: dict[str, Any] = {}
+        for key, value in changes.items():
+            parser = _PARSERS.get(key)
+            if parser is None:
+                problems[key] = "unknown option"
+                continue
+            try:
+                parsed[key] = parser(value)
+            except (TypeError, ValueError) as exc:
+                problems[key] = str(exc)
+        if problems:
+            raise ConfigError(problems)
+        return dataclasses.replace(self, **parsed)
+
+
+class ConfigError(ValueError):
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(", ".join(f"{k}: {v}" for k, v in problems.items()))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """Everything `create_app` needs besides the state file."""
+
+    orgs: tuple[Org, ...] = (DEFAULT_ORG,)
+    public_url: str | None = None
+    runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
+
+
+# --- value parsers (strict: JSON types only, so a typo in a test fails loudly) ----------------
+
+
+def _number(minimum: float = 0.0, maximum: float | None = None) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("must be a number")
+        if value < minimum or (maximum is not None and value > maximum):
+            raise ValueError(f"must be between {minimum} and {maximum}")
+        return float(value)
+
+    return parse
+
+
+def _integer(minimum: int = 0) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("must be an integer")
+        if value < minimum:
+            raise ValueError(f"must be >= {minimum}")
+        return value
+
+    return parse
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be a boolean")
+    return value
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return str(value)
+
+    return parse
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("must be a non-empty string")
+    return value
+
+
+def _optional(parser: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else parser(value)
+
+
+def parse_delays(value: Any) -> tuple[float, ...]:
+    """A list of seconds, or the CLI's comma-separated form."""
+    if isinstance(value, str):
+        items: list[Any] = [float(part) for part in value.split(",") if part.strip()]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError("must be a list of seconds")
+    return tuple(_number()(item) for item in items)
+
+
+def _subset(choices: tuple[str, ...]) -> Callable[[Any], tuple[str, ...]]:
+    def parse(value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list | tuple) or any(item not in choices for item in value):
+            raise ValueError(f"must be a list drawn from {', '.join(choices)}")
+        return tuple(str(item) for item in value)
+
+    return parse
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("must be an object")
+    return value
+
+
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "decision_delay": _number(),
+    "bank_decision_delay": _number(),
+    "timestamp_window": _number(),
+    "webhook_retry_delays": parse_delays,
+    "webhook_timeout": _number(0.001),
+    "auto_decision": _boolean,
+    "update_limit": _integer(),
+    "update_response_status": _choice(UPDATE_RESPONSE_STATUSES),
+    "reset_clears_update_count": _boolean,
+    "limit_failure_reason": _optional(_text),
+    "mock_extended_failures": _boolean,
+    "additional_info_failure_code": _text,
+    "kyc_in_use_scope": _choice(SCOPES),
+    "phone_required": _boolean,
+    "kyc_phone_required": _boolean,
+    "kyc_tax_number_required": _boolean,
+    "bank_account_name_required": _boolean,
+    "instant_bank": _boolean,
+    "instant_bank_webhook": _boolean,
+    "bank_count_failed": _boolean,
+    "vpa_account_type": _text,
+    "webhook_duplicates": _integer(),
+    "hold_webhooks": _boolean,
+    "fault_rate": _number(0.0, 1.0),
+    "fault_modes": _subset(FAULT_MODES),
+    "fault_seed": _optional(_integer(minimum=-(2**63))),
+    "fault_timeout_seconds": _number(),
+    "kyc_configuration": _optional(_mapping),
+    "kyc_configuration_non_resident": _optional(_mapping),
+    "page_size": _integer(1),
+    "signature_styles": _subset(STYLES),
+    "document_fetch_timeout": _number(0.001),
+    "document_max_bytes": _integer(1),
+    "link_ttl": _number(),
+}
+
+assert set(_PARSERS) == {f.name for f in dataclasses.fields(RuntimeConfig)}

@@ -1,0 +1,175 @@
+"""Test-only control API under `/_sandbox/` (unsigned JSON): inspect and steer the emulator.
+
+| Method and path                   | Does                                                      |
+|-----------------------------------|-----------------------------------------------------------|
+| GET /_sandbox/health              | `{"status": "ok", pid, orgs: [{api_key, api_secret}]}`    |
+| GET /_sandbox/config              | every runtime option (config.RuntimeConfig)               |
+| PATCH /_sandbox/config            | change options; an unknown key or bad value is a 400      |
+| POST /_sandbox/reset              | wipe all state; `{"config": true}` also restores the      |
+|                                   | start-up configuration                                    |
+| GET /_sandbox/customers/<id>      | internal state: kyc (URL queries stripped), update_count, |
+|                                   | documents fetched, history, banks, jobs, pending_jobs     |
+| GET /_sandbox/requests            | API request log; `?path=` matches exactly or as a prefix, |
+|                                   | `?customer_id=` filters by customer                       |
+| GET /_sandbox/webhooks/deliveries | deliveries with every attempt; `?status=` filters         |
+| POST /_sandbox/webhooks/release   | `{"order": "fifo" or "reverse"}`, held deliveries sent    |
+| POST /_sandbox/webhooks/send      | `{type, id, event, metadata?, timestamp?, org?,           |
+|                                   | signed_at?}`: sign and deliver once, now                  |
+| POST /_sandbox/decide/<id>        | run the customer's pending KYC and bank decisions now     |
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from sandbox.dollarpe import decisions, webhooks
+from sandbox.dollarpe.api import runtime
+from sandbox.dollarpe.config import ConfigError
+from sandbox.dollarpe.models import PROCESSING, Customer
+from sandbox.dollarpe.redact import redact
+from sandbox.dollarpe.runtime import Runtime
+
+bp = Blueprint("dollarpe_control", __name__, url_prefix="/_sandbox")
+
+
+class ControlError(Exception):
+    def __init__(self, message: str, status: int = 400, errors: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.errors = errors
+
+    def response(self) -> tuple[Response, int]:
+        return jsonify({"error": str(self), "errors": self.errors}), self.status
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True) if request.get_data() else {}
+    if not isinstance(body, dict):
+        raise ControlError("body must be a JSON object")
+    return body
+
+
+@bp.get("/health")
+def health() -> Response:
+    rt = runtime()
+    orgs = [{"api_key": o.api_key, "api_secret": o.api_secret} for o in rt.startup.orgs]
+    return jsonify({"status": "ok", "pid": os.getpid(), "orgs": orgs})
+
+
+@bp.get("/config")
+def get_config() -> Response:
+    return jsonify(runtime().config.to_json())
+
+
+@bp.patch("/config")
+def patch_config() -> Response:
+    rt = runtime()
+    try:
+        rt.set_config(rt.config.patched(_json_body()))
+    except ConfigError as exc:
+        raise ControlError("invalid configuration", errors=exc.problems) from exc
+    return jsonify(rt.config.to_json())
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """Wipe all state; `{"config": true}` also restores the start-up configuration."""
+    rt = runtime()
+    body = _json_body()
+    rt.store.wipe()
+    if body.get("config"):
+        rt.set_config(rt.startup.runtime)
+    return jsonify({"reset": True, "config": rt.config.to_json()})
+
+
+def customer_state(rt: Runtime, customer: Customer) -> dict[str, Any]:
+    data = customer.to_record()
+    data["kyc"] = redact(data["kyc"])
+    data["public"] = customer.public()
+    data["banks"] = [bank.to_record() for bank in rt.store.banks(customer.id)]
+    jobs = rt.store.jobs_for(customer.id)
+    data["jobs"] = jobs
+    data["pending_jobs"] = [job for job in jobs if job["status"] in ("pending", "running")]
+    return data
+
+
+def _customer(rt: Runtime, customer_id: str) -> Customer:
+    customer = rt.store.customer(customer_id)
+    if customer is None:
+        raise ControlError("no such customer", status=404)
+    return customer
+
+
+@bp.get("/customers/<customer_id>")
+def get_customer(customer_id: str) -> Response:
+    rt = runtime()
+    return jsonify(customer_state(rt, _customer(rt, customer_id)))
+
+
+@bp.get("/requests")
+def requests_log() -> Response:
+    rt = runtime()
+    entries = rt.store.requests_log(request.args.get("path"), request.args.get("customer_id"))
+    return jsonify(entries)
+
+
+@bp.get("/webhooks/deliveries")
+def deliveries() -> Response:
+    return jsonify(runtime().store.deliveries(request.args.get("status")))
+
+
+@bp.post("/webhooks/release")
+def release() -> Response:
+    order = _json_body().get("order", "fifo")
+    if order not in ("fifo", "reverse"):
+        raise ControlError("order must be fifo or reverse")
+    return jsonify({"released": webhooks.release(runtime(), order)})
+
+
+@bp.post("/webhooks/send")
+def send() -> Response:
+    """Sign and deliver one arbitrary event now (stale, duplicate, out-of-order tests)."""
+    rt = runtime()
+    body = _json_body()
+    missing = [key for key in ("type", "id", "event") if not isinstance(body.get(key), str)]
+    if missing:
+        raise ControlError("missing string fields", errors={key: "required" for key in missing})
+    org = rt.org(body["org"]) if body.get("org") else rt.default_org
+    if org is None:
+        raise ControlError("unknown org")
+    metadata = body.get("metadata") or {}
+    signed_at = body.get("signed_at")
+    if not isinstance(metadata, dict) or not isinstance(signed_at, int | None):
+        raise ControlError("metadata must be an object and signed_at an integer")
+    payload = webhooks.event_payload(
+        body["type"], body["id"], body["event"], metadata, body.get("timestamp")
+    )
+    return jsonify(webhooks.send_now(rt, org, payload, signed_at))
+
+
+@bp.post("/decide/<customer_id>")
+def decide(customer_id: str) -> Response:
+    """Run the customer's pending KYC and bank decisions now instead of waiting."""
+    rt = runtime()
+    customer = _customer(rt, customer_id)
+    kyc_jobs = rt.store.claim_jobs(decisions.KYC_JOB, customer.id)
+    # A hosted-link submission carries its result in the job; keep it when deciding early.
+    forced: dict[str, Any] | None = None
+    for job in kyc_jobs:
+        forced = job["payload"].get("forced", forced)
+    kyc_decided = customer.status == PROCESSING and decisions.decide_customer(
+        rt, customer.id, customer.generation, forced
+    )
+    for job in kyc_jobs:
+        rt.store.finish_job(int(job["id"]), "done")
+    banks_decided = []
+    for job in rt.store.claim_jobs(decisions.BANK_JOB, customer.id):
+        payload = job["payload"]
+        if decisions.decide_bank(rt, payload["bank_id"]):
+            banks_decided.append(payload["bank_id"])
+        rt.store.finish_job(int(job["id"]), "done")
+    state = customer_state(rt, _customer(rt, customer_id))
+    return jsonify({"kyc_decided": kyc_decided, "banks_decided": banks_decided, "customer": state})

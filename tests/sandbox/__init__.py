@@ -1,0 +1,1 @@
+"""Tests of the DollarPe sandbox emulator (sandbox/dollarpe); no Django needed."""
