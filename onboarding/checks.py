@@ -46,4 +46,12 @@ def check_production_services(
                 id="onboarding.E002",
             )
         )
+    if settings.FIELD_ENCRYPTION_KEYS_DERIVED:
+        messages.append(
+            Warning(
+                "FIELD_ENCRYPTION_KEYS is not set: identity data is encrypted with a key "
+                "derived from SECRET_KEY.",
+                id="onboarding.W005",
+            )
+        )
     return messages

@@ -7,6 +7,8 @@ emulator and the console email backend. Production sets the variables.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -183,6 +185,17 @@ DOLLARPE_TIMEOUT = env_float("DOLLARPE_TIMEOUT", 10.0, minimum=0.1)
 DOLLARPE_WEBHOOK_TOLERANCE = env_int("DOLLARPE_WEBHOOK_TOLERANCE", 300, minimum=1)
 # Sandbox-only features (mock-kyc-status, forcing outcomes) are refused unless this is on.
 DOLLARPE_SANDBOX = env_bool("DOLLARPE_SANDBOX", True)
+
+# --- Identity data at rest -------------------------------------------------------------
+# Fernet keys, newest first (`python -c "from cryptography.fernet import Fernet;
+# print(Fernet.generate_key().decode())"`). Without them a key derived from SECRET_KEY is used,
+# which `check --deploy` flags: rotating SECRET_KEY would then lose the data.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+FIELD_ENCRYPTION_KEYS_DERIVED = not FIELD_ENCRYPTION_KEYS
+if FIELD_ENCRYPTION_KEYS_DERIVED:
+    FIELD_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
+    ]
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -1,0 +1,313 @@
+"""The provider-neutral core: who is being verified, what was sent, what happened.
+
+Every status change goes through kyc.services (compare-and-set plus an AuditEvent
+in the same transaction); nothing here changes state by itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kyc.fields import EncryptedJSONField, EncryptedTextField
+
+MAX_UPDATES = 3  # DollarPe: "KYC information can be updated at most 3 times per customer"
+
+
+def new_reference() -> str:
+    return f"kyc_{uuid.uuid4().hex}"
+
+
+class Status(models.TextChoices):
+    UNVERIFIED = "UNVERIFIED", _("Not submitted")
+    PROCESSING = "PROCESSING", _("Being checked")
+    VERIFIED = "VERIFIED", _("Verified")
+    FAILED = "FAILED", _("Failed")
+
+
+class CustomerState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be created at the provider")
+    CREATED = "created", _("Created at the provider")
+    REJECTED = "rejected", _("Refused by the provider")
+
+
+class FixKind(models.TextChoices):
+    """What the user has to send again after a failure (provider-neutral)."""
+
+    DOCUMENT = "document", _("Identity document")
+    TAX = "tax", _("Tax number")
+    SELFIE = "selfie", _("Selfie")
+    ADDITIONAL_INFO = "additional_info", _("Additional information")
+    NONE = "none", _("Nothing: our team takes over")
+
+
+class Verification(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="verification"
+    )
+    provider = models.CharField(max_length=20, default="dollarpe")
+    client_reference_id = models.CharField(max_length=64, unique=True, default=new_reference)
+    # NULL until the provider created the customer; NULLs stay out of the unique constraint.
+    provider_customer_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    customer_state = models.CharField(
+        max_length=10, choices=CustomerState.choices, default=CustomerState.PENDING
+    )
+    # The provider's field errors when it refused the profile, keyed by our form's field names.
+    customer_errors = models.JSONField(default=dict, blank=True)
+
+    full_name = models.CharField(max_length=255)
+    email = models.EmailField()
+    phone = models.CharField(max_length=20)
+    nationality = models.CharField(max_length=3)
+    non_resident = models.BooleanField(default=False)
+    residence_country = models.CharField(max_length=3, blank=True)
+
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNVERIFIED)
+    failure_reason = models.CharField(max_length=64, blank=True)
+    updates_used = models.PositiveSmallIntegerField(default=0)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+
+    kyc_config = models.JSONField(null=True, blank=True)
+    kyc_config_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_customer_id"],
+                condition=Q(provider_customer_id__isnull=False),
+                name="kyc_unique_provider_customer",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "status_changed_at"], name="kyc_status_changed"),
+            models.Index(fields=["-created_at"], name="kyc_created_desc"),
+            models.Index(fields=["failure_reason"], name="kyc_failure_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.get_status_display()})"
+
+    @property
+    def updates_left(self) -> int:
+        return max(MAX_UPDATES - self.updates_used, 0)
+
+
+class Submission(models.Model):
+    """One call that hands KYC data to the provider: the first one, or an update."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("First submission")
+        DOCUMENT = "document", _("New identity document")
+        TAX = "tax", _("New tax number")
+        SELFIE = "selfie", _("New selfie")
+        ADDITIONAL_INFO = "additional_info", _("New additional information")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Accepted by the provider")
+        REJECTED = "rejected", _("Refused by the provider")
+
+    verification = models.ForeignKey(
+        Verification, on_delete=models.CASCADE, related_name="submissions"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # What is sent, identity numbers included: encrypted at rest. Documents are referenced by id.
+    data = EncryptedJSONField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sending_since = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "created_at"], name="kyc_submission_state")]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_state_display()})"
+
+
+class Document(models.Model):
+    class Kind(models.TextChoices):
+        FRONT = "document_front", _("Document, front")
+        BACK = "document_back", _("Document, back")
+        SELFIE = "selfie", _("Selfie")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for the upload")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Refused")
+
+    verification = models.ForeignKey(
+        Verification, on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=255, unique=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    content_type = models.CharField(max_length=50, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    rejection_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_state_display()})"
+
+
+class BankAccount(models.Model):
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", _("Bank account")
+        VPA = "vpa", _("UPI ID")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be sent")
+        PROCESSING = "PROCESSING", _("Being checked")
+        VERIFIED = "VERIFIED", _("Verified")
+        FAILED = "FAILED", _("Failed")
+        REJECTED = "rejected", _("Refused by the provider")
+
+    verification = models.ForeignKey(
+        Verification, on_delete=models.CASCADE, related_name="bank_accounts"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    account_number = EncryptedTextField(blank=True)
+    ifsc = models.CharField(max_length=20, blank=True)
+    vpa = EncryptedTextField(blank=True)
+    # Last characters only, so pages and the admin can tell accounts apart without decrypting.
+    label = models.CharField(max_length=40)
+    provider_bank_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
+    failure_reason = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.label}"
+
+
+class ProviderCall(models.Model):
+    """One HTTP attempt to a provider, secrets and document URLs redacted."""
+
+    verification = models.ForeignKey(
+        Verification, null=True, blank=True, on_delete=models.CASCADE, related_name="provider_calls"
+    )
+    provider = models.CharField(max_length=20)
+    method = models.CharField(max_length=8)
+    endpoint = models.CharField(max_length=100)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.FloatField()
+    error = models.TextField(blank=True)
+    attempt = models.PositiveIntegerField(default=1)
+    request_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["verification", "-created_at"], name="kyc_call_verification")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.endpoint} → {self.status_code or self.error[:40]}"
+
+
+class WebhookEvent(models.Model):
+    """Every request to a webhook URL, stored raw before anything else is done with it."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        INVALID = "invalid", _("Invalid (refused)")
+        QUEUED = "queued", _("Waiting to be processed")
+        PROCESSED = "processed", _("Processed")
+        FAILED = "failed", _("Processing failed")
+        UNMATCHED = "unmatched", _("No matching customer")
+        DUPLICATE = "duplicate", _("Duplicate delivery")
+
+    provider = models.CharField(max_length=20)
+    received_at = models.DateTimeField(auto_now_add=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    headers = models.JSONField(default=dict)
+    body = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVED)
+    error = models.TextField(blank=True)
+    # (type, id, event, timestamp) of a valid delivery: one row per delivery applies it.
+    dedupe_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    event_type = models.CharField(max_length=20, blank=True)
+    entity_id = models.CharField(max_length=100, blank=True)
+    event = models.CharField(max_length=50, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    verification = models.ForeignKey(
+        Verification,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webhook_events",
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "dedupe_key"],
+                condition=Q(dedupe_key__isnull=False),
+                name="kyc_unique_webhook_delivery",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "received_at"], name="kyc_webhook_state")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_type} {self.event} ({self.get_state_display()})"
+
+
+class AuditEvent(models.Model):
+    class Source(models.TextChoices):
+        USER = "user", _("The user")
+        STAFF = "staff", _("Staff")
+        PROVIDER = "provider", _("Provider")
+        SYSTEM = "system", _("System")
+
+    verification = models.ForeignKey(
+        Verification, on_delete=models.CASCADE, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices)
+    action = models.CharField(max_length=50)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["verification", "-created_at"], name="kyc_audit_verification")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_status} → {self.to_status}"
