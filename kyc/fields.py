@@ -55,8 +55,11 @@ class EncryptedTextField(models.TextField):
         return encrypt(value) if value else value
 
 
-class EncryptedJSONField(models.TextField):
-    """A JSON document stored encrypted."""
+class EncryptedJSONField(models.Field[Any, Any]):
+    """A JSON document stored encrypted (in a text column)."""
+
+    def get_internal_type(self) -> str:
+        return "TextField"
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         return json.loads(decrypt(value)) if value else None

@@ -183,6 +183,8 @@ DOLLARPE_API_SECRET = env_str("DOLLARPE_API_SECRET", "sandbox-secret")
 DOLLARPE_JSON_STYLE = env_choice("DOLLARPE_JSON_STYLE", "python", ("python", "compact"))
 DOLLARPE_TIMEOUT = env_float("DOLLARPE_TIMEOUT", 10.0, minimum=0.1)
 DOLLARPE_WEBHOOK_TOLERANCE = env_int("DOLLARPE_WEBHOOK_TOLERANCE", 300, minimum=1)
+# How long a customer's KYC form configuration is reused before it is fetched again.
+KYC_CONFIG_TTL = env_int("KYC_CONFIG_TTL", 3600, minimum=0)
 # Sandbox-only features (mock-kyc-status, forcing outcomes) are refused unless this is on.
 DOLLARPE_SANDBOX = env_bool("DOLLARPE_SANDBOX", True)
 

@@ -50,6 +50,19 @@ class PermanentProviderError(ProviderError):
     """The provider refused the request itself (validation or a business rule)."""
 
     code = "rejected"
+    field: str | None = None  # the provider's field the refusal is about, when known
+
+
+class DuplicateReferenceError(PermanentProviderError):
+    """Our own reference is already taken: an earlier attempt created the record."""
+
+    code = "duplicate_reference"
+
+
+class AlreadySubmittedError(PermanentProviderError):
+    """The KYC data was already accepted: an earlier attempt got through."""
+
+    code = "already_submitted"
 
 
 class InvalidResponseError(TransientProviderError):

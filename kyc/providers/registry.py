@@ -6,6 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from kyc.providers.base import CallObserver, CallRecord
 from kyc.providers.dollarpe.adapter import DollarPeProvider
+from kyc.providers.interface import Provider
 
 
 def call_recorder(verification_id: int | None) -> CallObserver:
@@ -27,7 +28,7 @@ def call_recorder(verification_id: int | None) -> CallObserver:
     return record
 
 
-def get_provider(name: str, *, verification_id: int | None = None) -> DollarPeProvider:
+def get_provider(name: str, *, verification_id: int | None = None) -> Provider:
     if name == DollarPeProvider.name:
         return DollarPeProvider(observers=[call_recorder(verification_id)])
     raise ImproperlyConfigured(f"Unknown KYC provider {name!r}.")

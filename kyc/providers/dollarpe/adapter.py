@@ -12,9 +12,8 @@ from pydantic import ValidationError
 from kyc.providers.base import CallObserver
 from kyc.providers.dollarpe import types as t
 from kyc.providers.dollarpe.client import DollarPeClient
-from kyc.providers.dollarpe.errors import DollarPeRejected
 from kyc.providers.dollarpe.webhooks import verify_webhook
-from kyc.providers.errors import InvalidResponseError
+from kyc.providers.errors import InvalidResponseError, PermanentProviderError
 from kyc.providers.interface import (
     AdditionalField,
     BankSnapshot,
@@ -79,7 +78,7 @@ class DollarPeProvider:
         return None
 
     @staticmethod
-    def profile_errors(error: DollarPeRejected) -> dict[str, list[str]]:
+    def profile_errors(error: PermanentProviderError) -> dict[str, list[str]]:
         """The provider's refusal as errors on our profile form's fields."""
         errors: dict[str, list[str]] = {}
         if error.field in PROFILE_FIELDS:

@@ -12,7 +12,9 @@ from typing import Any
 import requests
 
 from kyc.providers.errors import (
+    AlreadySubmittedError,
     AuthenticationError,
+    DuplicateReferenceError,
     PermanentProviderError,
     ProviderError,
     RateLimitedError,
@@ -24,7 +26,6 @@ class DollarPeRejected(PermanentProviderError):
     """A 400 whose text is not one of the documented business errors (e.g. field validation)."""
 
     code = "validation"
-    field: str | None = None
 
 
 class EmailInUse(DollarPeRejected):
@@ -39,7 +40,7 @@ class InvalidCountryCode(DollarPeRejected):
     code, field = "invalid_country_code", "alpha_3_country_code"
 
 
-class ClientReferenceExists(DollarPeRejected):
+class ClientReferenceExists(DollarPeRejected, DuplicateReferenceError):
     code, field = "client_reference_exists", "client_reference_id"
 
 
@@ -47,7 +48,7 @@ class CustomerNotFound(DollarPeRejected):
     code, field = "customer_not_found", "customer_id"
 
 
-class KycAlreadyExists(DollarPeRejected):
+class KycAlreadyExists(DollarPeRejected, AlreadySubmittedError):
     code = "kyc_already_exists"
 
 

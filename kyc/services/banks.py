@@ -1,0 +1,123 @@
+"""Bank accounts and UPI IDs, once the customer is verified."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kyc.models import BankAccount, Status, Verification
+from kyc.providers.errors import PermanentProviderError, TransientProviderError
+from kyc.providers.registry import get_provider
+from kyc.services.audit import audit_record
+from kyc.services.notify import email_after_commit
+
+DECIDED = {BankAccount.State.VERIFIED, BankAccount.State.FAILED}
+
+
+class BankRefused(Exception):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _label(kind: str, account_number: str, vpa: str) -> str:
+    if kind == BankAccount.Kind.VPA:
+        name, _, host = vpa.partition("@")
+        return f"{name[:2]}•••@{host}"[:40]
+    return f"•••• {account_number[-4:]}"
+
+
+def bank_account_add(
+    *,
+    verification: Verification,
+    kind: str,
+    account_number: str = "",
+    ifsc: str = "",
+    vpa: str = "",
+) -> BankAccount:
+    """Record the account, then ask the provider; a refusal raises BankRefused."""
+    if verification.status != Status.VERIFIED:
+        raise BankRefused("Your identity must be verified before you add a bank account.")
+    with transaction.atomic():
+        bank = BankAccount.objects.create(
+            verification=verification,
+            kind=kind,
+            account_number=account_number,
+            ifsc=ifsc.upper(),
+            vpa=vpa.lower(),
+            label=_label(kind, account_number, vpa),
+        )
+        audit_record(verification=verification, action="bank_added", source="user", note=bank.label)
+    bank_account_send(bank_id=bank.pk)
+    bank.refresh_from_db()
+    return bank
+
+
+def bank_account_send(*, bank_id: int) -> str:
+    """Send a queued account to the provider; transient failures leave it queued for a task."""
+    bank = BankAccount.objects.select_related("verification").get(pk=bank_id)
+    if bank.status != BankAccount.State.QUEUED:
+        return bank.status
+    provider = get_provider(bank.verification.provider, verification_id=bank.verification_id)
+    try:
+        snapshot = provider.add_bank_account(bank)
+    except TransientProviderError:
+        from kyc.tasks import send_bank_account
+
+        send_bank_account.apply_async(kwargs={"bank_id": bank.pk}, countdown=10)
+        return bank.status
+    except PermanentProviderError as exc:
+        _refuse(bank, exc)
+        raise BankRefused(exc.message.split(": ", 1)[-1], exc.field) from None
+    BankAccount.objects.filter(pk=bank.pk, status=BankAccount.State.QUEUED).update(
+        provider_bank_id=snapshot.provider_bank_id, status=BankAccount.State.PROCESSING
+    )
+    bank_apply_status(
+        bank_id=bank.pk,
+        status=snapshot.status,
+        failure_reason=snapshot.failure_reason,
+        source="provider",
+    )
+    return snapshot.status
+
+
+def _refuse(bank: BankAccount, exc: PermanentProviderError) -> None:
+    with transaction.atomic():
+        BankAccount.objects.filter(pk=bank.pk).update(
+            status=BankAccount.State.REJECTED, failure_reason=exc.code[:64]
+        )
+        audit_record(
+            verification=bank.verification,
+            action="bank_refused",
+            source="provider",
+            note=f"{bank.label}: {exc.message}",
+        )
+
+
+def bank_apply_status(
+    *, bank_id: int, status: str, failure_reason: str = "", source: str, actor: Any = None
+) -> bool:
+    """Compare-and-set a bank account's status; a decided account never moves back."""
+    with transaction.atomic():
+        bank = BankAccount.objects.select_for_update().get(pk=bank_id)
+        if bank.status == status or bank.status in DECIDED or status not in DECIDED:
+            return False
+        BankAccount.objects.filter(pk=bank.pk, status=bank.status).update(
+            status=status,
+            failure_reason=failure_reason if status == BankAccount.State.FAILED else "",
+            status_changed_at=timezone.now(),
+        )
+        audit_record(
+            verification=bank.verification,
+            action="bank_status_changed",
+            source=source,
+            actor=actor,
+            from_status=bank.status,
+            to_status=status,
+            note=f"{bank.label} {failure_reason}".strip(),
+        )
+        template = "bank_verified" if status == BankAccount.State.VERIFIED else "bank_failed"
+        email_after_commit(verification_id=bank.verification_id, template=template, bank=bank.label)
+    return True

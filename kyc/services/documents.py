@@ -1,0 +1,156 @@
+"""Identity documents: presigned uploads straight to the private bucket, checked after.
+
+The browser POSTs the file to S3 itself; the server then checks the stored object
+(size, magic bytes, decodable image) reading it in bounded chunks, and deletes
+anything that fails, so a refused file never stays in the bucket.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+import warnings
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from kyc.models import Document, Verification
+from kyc.services.audit import audit_record
+
+UPLOAD_URL_EXPIRY = 15 * 60
+JPEG, PNG, PDF = "image/jpeg", "image/png", "application/pdf"
+ALLOWED: dict[str, tuple[str, ...]] = {
+    Document.Kind.FRONT: (JPEG, PNG, PDF),
+    Document.Kind.BACK: (JPEG, PNG, PDF),
+    Document.Kind.SELFIE: (JPEG, PNG),
+}
+# Decoding a picture larger than this is refused (a decompression bomb, not a photo).
+MAX_PIXELS = 40_000_000
+CHUNK = 1024 * 1024
+
+
+def documents_storage() -> Any:
+    return storages["documents"]
+
+
+def sniff(head: bytes) -> str | None:
+    """The file type by its first bytes, whatever its name or declared type says."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"%PDF-"):
+        return PDF
+    return None
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    document: Document
+    url: str
+    fields: dict[str, str]
+
+
+def document_presign(*, verification: Verification, kind: str) -> UploadTicket:
+    """A Document row and a presigned POST the browser uses to upload the file itself."""
+    key = f"documents/{verification.client_reference_id}/{kind}/{uuid.uuid4().hex}"
+    document = Document.objects.create(verification=verification, kind=kind, key=key)
+    storage = documents_storage()
+    post = storage.connection.meta.client.generate_presigned_post(
+        storage.bucket_name,
+        key,
+        Conditions=[["content-length-range", 1, settings.DOCUMENT_MAX_BYTES]],
+        ExpiresIn=UPLOAD_URL_EXPIRY,
+    )
+    return UploadTicket(document=document, url=post["url"], fields=post["fields"])
+
+
+def document_store(*, verification: Verification, kind: str, upload: IO[bytes]) -> Document:
+    """The no-JavaScript path: stream a posted file to the bucket, then check it."""
+    key = f"documents/{verification.client_reference_id}/{kind}/{uuid.uuid4().hex}"
+    document = Document.objects.create(verification=verification, kind=kind, key=key)
+    documents_storage().connection.meta.client.upload_fileobj(
+        upload, documents_storage().bucket_name, key
+    )
+    return document_check(document_id=document.pk)
+
+
+def document_check(*, document_id: int) -> Document:
+    """Accept or refuse an uploaded object; a refused one is deleted from the bucket."""
+    document = Document.objects.select_related("verification").get(pk=document_id)
+    if document.state != Document.State.PENDING:
+        return document
+    problem, content_type, size = _inspect(document)
+    if problem:
+        documents_storage().delete(document.key)
+    with transaction.atomic():
+        Document.objects.filter(pk=document.pk, state=Document.State.PENDING).update(
+            state=Document.State.REJECTED if problem else Document.State.ACCEPTED,
+            rejection_reason=problem,
+            content_type=content_type,
+            size=size,
+            checked_at=timezone.now(),
+        )
+        audit_record(
+            verification=document.verification,
+            action="document_refused" if problem else "document_accepted",
+            source="system",
+            note=f"{document.get_kind_display()}: {problem or content_type} ({size} bytes)",
+        )
+    document.refresh_from_db()
+    return document
+
+
+def _inspect(document: Document) -> tuple[str, str, int]:
+    """(problem, content type, size) of the stored object; problem is "" when it is fine."""
+    client = documents_storage().connection.meta.client
+    bucket = documents_storage().bucket_name
+    try:
+        size = int(client.head_object(Bucket=bucket, Key=document.key)["ContentLength"])
+    except client.exceptions.ClientError:
+        return _("The file did not arrive. Please upload it again."), "", 0
+    if size == 0:
+        return _("The file is empty."), "", 0
+    if size > settings.DOCUMENT_MAX_BYTES:
+        limit = settings.DOCUMENT_MAX_BYTES // (1024 * 1024)
+        return _("The file is larger than %(limit)s MB.") % {"limit": limit}, "", size
+    with tempfile.SpooledTemporaryFile(max_size=CHUNK) as local:
+        body = client.get_object(Bucket=bucket, Key=document.key)["Body"]
+        for chunk in iter(lambda: body.read(CHUNK), b""):
+            local.write(chunk)
+        local.seek(0)
+        return (*_check_content(document.kind, local), size)
+
+
+def _check_content(kind: str, local: IO[bytes]) -> tuple[str, str]:
+    content_type = sniff(local.read(16))
+    local.seek(0)
+    if content_type not in ALLOWED[kind]:
+        if kind == Document.Kind.SELFIE:
+            return _("A selfie must be a JPEG or PNG photo."), content_type or ""
+        return _("The document must be a JPEG, PNG or PDF file."), content_type or ""
+    if content_type == PDF:
+        return "", PDF
+    return _decode(local), content_type
+
+
+def _decode(local: IO[bytes]) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(local) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    return _("The picture is too large to process.")
+                image.draft("RGB", (1600, 1600))  # JPEG decodes at a reduced size: less memory
+                image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            return _("The picture is too large to process.")
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            return _("The picture cannot be read. Please take or choose another one.")
+    return ""

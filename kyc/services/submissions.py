@@ -1,0 +1,194 @@
+"""KYC submissions: queued by a view or staff, sent by a task, never sent twice.
+
+The state machine QUEUED -> SENDING -> SENT | REJECTED is moved only by
+compare-and-set. A SENDING row whose worker died is put back by the sweeper; before
+any retry the provider is asked whether the earlier attempt got through, and if it
+did the submission is marked SENT without calling again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from kyc.models import Document, FixKind, Status, Submission, Verification
+from kyc.providers.errors import (
+    AlreadySubmittedError,
+    PermanentProviderError,
+    TransientProviderError,
+)
+from kyc.providers.interface import Provider
+from kyc.providers.registry import get_provider
+from kyc.services.audit import audit_record
+from kyc.services.notify import email_after_commit
+from kyc.services.status import verification_apply_status
+
+UPDATE_KINDS = {
+    FixKind.DOCUMENT: Submission.Kind.DOCUMENT,
+    FixKind.TAX: Submission.Kind.TAX,
+    FixKind.SELFIE: Submission.Kind.SELFIE,
+    FixKind.ADDITIONAL_INFO: Submission.Kind.ADDITIONAL_INFO,
+}
+ACTIVE = (Submission.State.QUEUED, Submission.State.SENDING)
+
+
+class SubmissionRefused(Exception):
+    """The submission cannot be made now (wrong status, no attempt left, one in flight)."""
+
+
+def _check_allowed(verification: Verification, kind: str, *, staff: bool) -> None:
+    if not verification.provider_customer_id:
+        raise SubmissionRefused("the customer does not exist at the provider yet")
+    if verification.submissions.filter(state__in=ACTIVE).exists():
+        raise SubmissionRefused("a submission is already on its way")
+    if kind == Submission.Kind.INITIAL:
+        if verification.status != Status.UNVERIFIED:
+            raise SubmissionRefused("KYC was already submitted")
+        return
+    if verification.status != Status.FAILED:
+        raise SubmissionRefused("only a failed verification can be corrected")
+    if verification.updates_left == 0:
+        raise SubmissionRefused("no correction attempt is left")
+    expected = UPDATE_KINDS.get(fix_kind(verification))
+    if expected != kind and not staff:
+        raise SubmissionRefused("this correction does not fix the reported failure")
+
+
+def fix_kind(verification: Verification) -> FixKind:
+    if verification.status != Status.FAILED:
+        return FixKind.NONE
+    return get_provider(verification.provider).fix_kind(verification.failure_reason)
+
+
+def submission_create(
+    *, verification: Verification, kind: str, data: dict[str, Any], actor: Any, source: str = "user"
+) -> Submission:
+    with transaction.atomic():
+        locked = Verification.objects.select_for_update().get(pk=verification.pk)
+        _check_allowed(locked, kind, staff=source == "staff")
+        submission = Submission.objects.create(
+            verification=locked,
+            kind=kind,
+            data=data,
+            created_by=actor if source == "staff" else None,
+        )
+        if kind == Submission.Kind.INITIAL:
+            Verification.objects.filter(pk=locked.pk).update(submitted_at=timezone.now())
+        audit_record(
+            verification=locked,
+            action="submission_queued",
+            source=source,
+            actor=actor,
+            from_status=locked.status,
+            note=submission.get_kind_display(),
+        )
+        transaction.on_commit(lambda: _enqueue(submission.pk))
+    return submission
+
+
+def _enqueue(submission_id: int) -> None:
+    from kyc.tasks import send_submission
+
+    send_submission.delay(submission_id=submission_id)
+
+
+def submission_send(*, submission_id: int) -> str:
+    """Send one submission; return what happened. Raises TransientProviderError to retry."""
+    claimed = Submission.objects.filter(pk=submission_id, state=Submission.State.QUEUED).update(
+        state=Submission.State.SENDING, sending_since=timezone.now(), attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return Submission.objects.get(pk=submission_id).state  # sent, refused, or in flight
+    submission = Submission.objects.select_related("verification__user").get(pk=submission_id)
+    provider = get_provider(
+        submission.verification.provider, verification_id=submission.verification_id
+    )
+    if submission.attempts > 1 and _went_through(provider, submission):
+        return _sent(submission, "the provider already had it")
+    try:
+        snapshot = provider.submit(submission, document_urls(submission))
+    except AlreadySubmittedError:
+        return _sent(submission, "the provider already had it")
+    except TransientProviderError as exc:
+        _requeue(submission, str(exc))
+        raise
+    except PermanentProviderError as exc:
+        return _refused(submission, exc.message)
+    return _sent(submission, "", snapshot.status, snapshot.failure_reason)
+
+
+def _went_through(provider: Provider, submission: Submission) -> bool:
+    """Did an earlier attempt reach the provider although its answer was lost?"""
+    try:
+        current = provider.customer_status(submission.verification).status
+    except TransientProviderError:
+        return False  # cannot tell yet: sending is refused the same way, and retried
+    if submission.kind == Submission.Kind.INITIAL:
+        return current != Status.UNVERIFIED
+    return current == Status.PROCESSING and submission.verification.status == Status.FAILED
+
+
+def document_urls(submission: Submission) -> dict[str, str]:
+    """Short-lived presigned GET URLs of the documents a submission refers to."""
+    ids = submission.data.get("documents", {})
+    storage: Any = storages["documents"]
+    documents = Document.objects.filter(pk__in=ids.values(), state=Document.State.ACCEPTED)
+    by_id = {document.pk: document.key for document in documents}
+    return {
+        kind: storage.url(by_id[doc_id], expire=settings.DOCUMENT_URL_EXPIRY)
+        for kind, doc_id in ids.items()
+        if doc_id in by_id
+    }
+
+
+def _requeue(submission: Submission, error: str) -> None:
+    Submission.objects.filter(pk=submission.pk, state=Submission.State.SENDING).update(
+        state=Submission.State.QUEUED, last_error=error[:2000], sending_since=None
+    )
+
+
+def _sent(
+    submission: Submission, note: str, status: str = Status.PROCESSING, reason: str = ""
+) -> str:
+    verification = submission.verification
+    with transaction.atomic():
+        moved = Submission.objects.filter(pk=submission.pk, state=Submission.State.SENDING).update(
+            state=Submission.State.SENT, sent_at=timezone.now(), last_error=""
+        )
+        if not moved:
+            return Submission.objects.get(pk=submission.pk).state
+        if submission.kind != Submission.Kind.INITIAL:
+            Verification.objects.filter(pk=verification.pk).update(
+                updates_used=F("updates_used") + 1
+            )
+        audit_record(
+            verification=verification,
+            action="submission_sent",
+            source="system",
+            note=" ".join(filter(None, [submission.get_kind_display(), note])),
+        )
+        if submission.kind == Submission.Kind.INITIAL:
+            email_after_commit(verification_id=verification.pk, template="submission_received")
+        verification_apply_status(
+            verification_id=verification.pk, status=status, failure_reason=reason, source="provider"
+        )
+    return Submission.State.SENT
+
+
+def _refused(submission: Submission, error: str) -> str:
+    with transaction.atomic():
+        Submission.objects.filter(pk=submission.pk, state=Submission.State.SENDING).update(
+            state=Submission.State.REJECTED, last_error=error[:2000]
+        )
+        audit_record(
+            verification=submission.verification,
+            action="submission_refused",
+            source="provider",
+            note=f"{submission.get_kind_display()}: {error}",
+        )
+    return Submission.State.REJECTED

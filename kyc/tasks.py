@@ -1,0 +1,68 @@
+"""Celery tasks: thin wrappers that take ids and call a service.
+
+Every task is safe to run twice (the services compare-and-set) and is acknowledged
+late, so a worker killed mid-task hands it back to the broker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch
+
+from kyc.models import Verification
+from kyc.providers.errors import TransientProviderError
+from kyc.services import banks, customers, submissions
+from kyc.services.notify import absolute
+
+# Provider calls: retry only what is transient, with exponential backoff (2 s doubling, 10 min
+# cap, jittered). Past the last retry the sweeper picks the work up again.
+provider_task = shared_task(
+    autoretry_for=(TransientProviderError,),
+    retry_backoff=2,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=12,
+)
+
+
+@provider_task
+def create_customer(*, verification_id: int) -> bool:
+    return customers.verification_create_customer(
+        verification_id=verification_id, attempt=2
+    ).created
+
+
+@provider_task
+def send_submission(*, submission_id: int) -> str:
+    return submissions.submission_send(submission_id=submission_id)
+
+
+@provider_task
+def send_bank_account(*, bank_id: int) -> str:
+    return banks.bank_account_send(bank_id=bank_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=5, max_retries=8)
+def send_user_email(*, verification_id: int, template: str, **extra: Any) -> None:
+    verification = Verification.objects.select_related("user").get(pk=verification_id)
+    context = {"verification": verification, **extra, **_links()}
+    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    body = render_to_string(f"emails/{template}.txt", context)
+    send_mail(
+        subject, body, settings.DEFAULT_FROM_EMAIL, [verification.user.email or verification.email]
+    )
+
+
+def _links() -> dict[str, str]:
+    links = {}
+    for name, view in (("status_url", "onboarding:status"), ("fix_url", "onboarding:fix")):
+        try:
+            links[name] = absolute(view)
+        except NoReverseMatch:  # the journey's pages are not routed (e.g. an API-only deployment)
+            links[name] = settings.PUBLIC_BASE_URL
+    return links
