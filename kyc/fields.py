@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -55,7 +55,13 @@ class EncryptedTextField(models.TextField):
         return encrypt(value) if value else value
 
 
-class EncryptedJSONField(models.Field[Any, Any]):
+if TYPE_CHECKING:
+    _AnyField = models.Field[Any, Any]
+else:  # Field is generic only in the type stubs
+    _AnyField = models.Field
+
+
+class EncryptedJSONField(_AnyField):
     """A JSON document stored encrypted (in a text column)."""
 
     def get_internal_type(self) -> str:
