@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
+from sandbox.dollarpe.process import EmulatorProcess
 from sandbox.s3 import create_private_bucket
 from tests.settings import SERVICES
+from tests.support.waiting import wait_for
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -41,3 +49,67 @@ def s3_server() -> Iterator[str]:
     )
     yield endpoint
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def dollarpe_emulator() -> Iterator[EmulatorProcess]:
+    """The DollarPe emulator as a real process, on the port the test settings chose."""
+    port = urlsplit(settings.DOLLARPE_BASE_URL).port
+    orgs = [
+        (settings.DOLLARPE_API_KEY, settings.DOLLARPE_API_SECRET),
+        ("other-org", "other-secret"),
+    ]
+    options = {
+        "decision_delay": 0.2,
+        "bank_decision_delay": 0.2,
+        "webhook_retry_delays": "0.2,0.5,1",
+    }
+    with EmulatorProcess(port=port, orgs=orgs, **options) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emulator(dollarpe_emulator: EmulatorProcess) -> Iterator[EmulatorProcess]:
+    """The emulator with empty state and its start-up configuration."""
+    dollarpe_emulator.reset()
+    yield dollarpe_emulator
+    dollarpe_emulator.reset()
+
+
+def _database_url() -> str:
+    """The test database as a URL, for processes the tests start."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    django_db_setup: Any, django_db_blocker: Any
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process (2 pool processes) on this run's queue and database.
+
+    Tests using it need committed data: mark them django_db(transaction=True).
+    """
+    with django_db_blocker.unblock():
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "onboarding.settings"}
+        env["DATABASE_URL"] = _database_url()
+    log_path = Path(settings.VAR_DIR) / f"celery-worker-{os.getpid()}.log"
+    command = [sys.executable, "-m", "celery", "-A", "onboarding", "worker", "--loglevel", "INFO"]
+    command += ["--concurrency", "2", "--queues", settings.CELERY_TASK_DEFAULT_QUEUE]
+    command += ["--without-mingle", "--without-gossip", "--hostname", f"tests-{os.getpid()}@%h"]
+    with open(log_path, "wb") as log:
+        worker = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(log_path.read_text, lambda text: " ready." in text or worker.poll() is not None)
+        if worker.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited:\n{log_path.read_text()}")
+        yield worker
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(15)
+        except subprocess.TimeoutExpired:
+            worker.kill()

@@ -26,7 +26,15 @@ def _worker_index() -> int:
 
 SERVICES = detect()
 _env = os.environ
-_env.setdefault("KYC_VAR_DIR", tempfile.mkdtemp(prefix="kyc-tests-"))
+# The pytest process chooses ports, folders and names once; processes it starts (Celery
+# workers, the emulators) inherit them through the environment and must agree.
+_owner = _env.get("PYTEST_XDIST_WORKER", "main")  # each xdist worker is a run of its own
+if _env.get("KYC_TEST_OWNER") != _owner:
+    _env["KYC_TEST_OWNER"] = _owner
+    _env["KYC_TEST_RUN"] = str(os.getpid())
+    _env["KYC_VAR_DIR"] = tempfile.mkdtemp(prefix="kyc-tests-")
+    _env["AWS_S3_ENDPOINT_URL"] = f"http://127.0.0.1:{free_port()}"
+    _env["DOLLARPE_BASE_URL"] = f"http://127.0.0.1:{free_port()}"
 _env["DJANGO_DEBUG"] = "false"
 _env["DJANGO_HTTPS"] = "false"
 _env["DJANGO_SECRET_KEY"] = "tests-only-secret-key-" + "x" * 40
@@ -40,9 +48,8 @@ if SERVICES.redis_url:
         else SERVICES.redis_url
     )
     _env["CELERY_BROKER_URL"] = f"{base}/{1 + _worker_index()}"
-# The session fixtures start the S3 and DollarPe emulators on these ports.
-_env["AWS_S3_ENDPOINT_URL"] = f"http://127.0.0.1:{free_port()}"
-_env["DOLLARPE_BASE_URL"] = f"http://127.0.0.1:{free_port()}"
+# Each run has its own database and queue, so two runs on one machine never share work.
+_env["CELERY_TASK_DEFAULT_QUEUE"] = f"kyc-test-{_env['KYC_TEST_RUN']}"
 _env["DOLLARPE_API_KEY"] = "tests-key"
 _env["DOLLARPE_API_SECRET"] = "tests-secret"
 _env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
@@ -50,5 +57,11 @@ _env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 _env["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from onboarding.settings import *  # noqa: E402, F403
+from onboarding.settings import DATABASES, VAR_DIR  # noqa: E402 - named for the edits below
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory: the Celery worker the tests start must see the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_kyc_{_env['KYC_TEST_RUN']}"}

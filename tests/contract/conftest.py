@@ -80,28 +80,6 @@ class WireLog:
         return endpoints
 
 
-@pytest.fixture(scope="session")
-def dollarpe_emulator() -> Iterator[Any]:
-    from sandbox.dollarpe.process import EmulatorProcess
-
-    port = urlsplit(settings.DOLLARPE_BASE_URL).port
-    orgs = [
-        (settings.DOLLARPE_API_KEY, settings.DOLLARPE_API_SECRET),
-        ("other-org", "other-secret"),
-    ]
-    with EmulatorProcess(
-        port=port, orgs=orgs, decision_delay=0.2, bank_decision_delay=0.2
-    ) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def emulator(dollarpe_emulator: Any) -> Iterator[Any]:
-    dollarpe_emulator.reset()
-    yield dollarpe_emulator
-    dollarpe_emulator.reset()
-
-
 @pytest.fixture
 def wire() -> WireLog:
     return WireLog()
