@@ -59,12 +59,12 @@ def dollarpe_emulator() -> Iterator[EmulatorProcess]:
         (settings.DOLLARPE_API_KEY, settings.DOLLARPE_API_SECRET),
         ("other-org", "other-secret"),
     ]
-    options = {
+    fast: dict[str, Any] = {
         "decision_delay": 0.2,
         "bank_decision_delay": 0.2,
         "webhook_retry_delays": "0.2,0.5,1",
     }
-    with EmulatorProcess(port=port, orgs=orgs, **options) as emulator:
+    with EmulatorProcess(port=port, orgs=orgs, **fast) as emulator:
         yield emulator
 
 
