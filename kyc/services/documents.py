@@ -39,15 +39,37 @@ def documents_storage() -> Any:
     return storages["documents"]
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif")
+
+
 def sniff(head: bytes) -> str | None:
     """The file type by its first bytes, whatever its name or declared type says."""
     if head.startswith(b"\xff\xd8\xff"):
         return JPEG
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+    if head.startswith(PNG_SIGNATURE):
         return PNG
     if head.startswith(b"%PDF-"):
         return PDF
+    if head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS:
+        return "image/heic"
+    if head.lstrip().startswith((b"<?xml", b"<svg")):
+        return "image/svg+xml"
     return None
+
+
+def png_trailing_bytes(local: IO[bytes]) -> int:
+    """Bytes after the PNG's IEND chunk (a payload hidden behind a valid picture)."""
+    local.seek(len(PNG_SIGNATURE))
+    while header := local.read(8):
+        if len(header) < 8:
+            break
+        length, chunk_type = int.from_bytes(header[:4], "big"), header[4:]
+        local.seek(length + 4, 1)  # the data and its CRC
+        if chunk_type == b"IEND":
+            end = local.tell()
+            return local.seek(0, 2) - end
+    return 0
 
 
 @dataclass(frozen=True)
@@ -129,15 +151,27 @@ def _inspect(document: Document) -> tuple[str, str, int]:
 
 
 def _check_content(kind: str, local: IO[bytes]) -> tuple[str, str]:
-    content_type = sniff(local.read(16))
+    content_type = sniff(local.read(64)) or ""
     local.seek(0)
     if content_type not in ALLOWED[kind]:
-        if kind == Document.Kind.SELFIE:
-            return _("A selfie must be a JPEG or PNG photo."), content_type or ""
-        return _("The document must be a JPEG, PNG or PDF file."), content_type or ""
+        return _wrong_type(kind, content_type), content_type
     if content_type == PDF:
         return "", PDF
+    if content_type == PNG and png_trailing_bytes(local):
+        return _("The picture carries extra data after its end. Please export it again."), PNG
+    local.seek(0)
     return _decode(local), content_type
+
+
+def _wrong_type(kind: str, content_type: str) -> str:
+    if content_type == "image/heic":
+        return _(
+            "HEIC photos are not accepted. Choose JPEG in your camera settings "
+            "(\u201cMost compatible\u201d) or take the photo again here."
+        )
+    if kind == Document.Kind.SELFIE:
+        return _("A selfie must be a JPEG or PNG photo.")
+    return _("The document must be a JPEG, PNG or PDF file.")
 
 
 def _decode(local: IO[bytes]) -> str:
