@@ -31,6 +31,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	DJANGO_DEBUG=true $(BIN)/mypy .
 
+# Benchmarks against the real PostgreSQL and Redis; every figure beside its baseline.
+bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python -m bench $(BENCH)
+
 # The DollarPe sandbox emulator alone, on http://127.0.0.1:8100.
 emulator: install
 	$(BIN)/python -m sandbox.dollarpe --host 127.0.0.1 --port 8100 --state var/dollarpe-sandbox.sqlite3
