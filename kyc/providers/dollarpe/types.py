@@ -74,6 +74,9 @@ class AdditionalInfoRequired(_Response):
             return data
         known = {"options", "rules", "fields"}
         fields = {k: v for k, v in data.items() if k not in known}
+        # Our own dump (the cached copy) keeps them under "fields": read them back from there.
+        if isinstance(data.get("fields"), dict):
+            fields = {**data["fields"], **fields}
         return {"options": data.get("options"), "rules": data.get("rules"), "fields": fields}
 
 

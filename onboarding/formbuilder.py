@@ -1,0 +1,185 @@
+"""The KYC form, built at run time from the provider's configuration (a FormSpec).
+
+The provider decides which identity documents it accepts and which additional
+information it wants (with their types, required flags and an allOf/anyOf rule).
+`plan_form` turns a FormSpec into a plan, refusing one no form could satisfy, and
+`SpecFormMixin` adds the planned fields to a Django form and enforces the rule.
+Additional fields get positional form names (`info_0`, ...), so a provider's field
+name can never collide with one of ours or break the page, whatever it contains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from kyc.providers.errors import InvalidResponseError
+from kyc.providers.interface import FormSpec
+
+MAX_NAME_LENGTH = 100
+MAX_VALUE_LENGTH = 255
+RULES = ("allOf", "anyOf")
+
+# Names the provider documents, with words a person understands; others are humanised.
+DOCUMENT_TYPE_LABELS = {
+    "AADHAAR": _("Aadhaar card"),
+    "PASSPORT": _("Passport"),
+    "VOTER_ID": _("Voter ID card"),
+    "DRIVING_LICENSE": _("Driving licence"),
+}
+INFO_LABELS = {
+    "income_range": _("Income range"),
+    "profession": _("Profession"),
+    "ssn_number": _("Social Security number"),
+    "visa": _("Link to your visa"),
+}
+
+
+def humanise(name: str) -> str:
+    words = " ".join(name.replace("_", " ").replace("-", " ").split())
+    return words[:1].upper() + words[1:].lower() if words else name
+
+
+@dataclass(frozen=True)
+class InfoField:
+    form_name: str  # info_<n>: ours, safe in HTML and never a clash
+    name: str  # the provider's name, used in what we send
+    kind: str  # "url" or "text"
+    required: bool
+
+
+@dataclass(frozen=True)
+class FormPlan:
+    document_types: tuple[tuple[str, str], ...]  # (value sent, label shown)
+    info_fields: tuple[InfoField, ...]
+    rule: str
+    min_required: int  # how many of the info fields must be filled, at least
+
+
+def plan_form(spec: FormSpec) -> FormPlan:
+    """The form a FormSpec asks for; InvalidResponseError when no form could satisfy it."""
+    document_types = _document_types(spec.document_types)
+    info_fields = _info_fields(spec)
+    if spec.rule not in RULES:
+        raise InvalidResponseError(f"unknown additional information rule {spec.rule!r}")
+    minimum = spec.min_required
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
+        raise InvalidResponseError("min_required is not a count")
+    if minimum > len(info_fields):
+        raise InvalidResponseError("min_required asks for more fields than there are")
+    if spec.rule == "allOf":  # every option, whatever min_required says
+        minimum = len(info_fields)
+        info_fields = tuple(
+            InfoField(f.form_name, f.name, f.kind, required=True) for f in info_fields
+        )
+    return FormPlan(document_types, info_fields, spec.rule, minimum)
+
+
+def _document_types(values: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(values, list | tuple):
+        raise InvalidResponseError("supported document types are not a list")
+    seen: dict[str, str] = {}
+    for value in values:
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_LENGTH:
+            raise InvalidResponseError("a supported document type is not a name")
+        seen.setdefault(value, str(DOCUMENT_TYPE_LABELS.get(value) or humanise(value)))
+    if not seen:
+        raise InvalidResponseError("no supported document type")
+    return tuple(seen.items())
+
+
+def _info_fields(spec: FormSpec) -> tuple[InfoField, ...]:
+    fields: dict[str, InfoField] = {}
+    for field in spec.additional_fields:
+        name = getattr(field, "name", None)
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH:
+            raise InvalidResponseError("an additional information field has no usable name")
+        if name in fields:
+            continue  # a repeated option adds nothing
+        kind = "url" if getattr(field, "type", None) == "url" else "text"  # unknown: text
+        required = getattr(field, "required", False) is True
+        fields[name] = InfoField(f"info_{len(fields)}", name, kind, required)
+    return tuple(fields.values())
+
+
+def info_label(name: str) -> str:
+    return str(INFO_LABELS.get(name) or humanise(name))
+
+
+def _info_form_field(info: InfoField) -> forms.Field:
+    label = info_label(info.name)
+    if info.kind == "url":
+        return forms.URLField(
+            label=label,
+            required=info.required,
+            max_length=MAX_VALUE_LENGTH,
+            assume_scheme="https",
+            help_text=_("A link starting with https://"),
+        )
+    return forms.CharField(label=label, required=info.required, max_length=MAX_VALUE_LENGTH)
+
+
+class SpecFormMixin(forms.Form):
+    """Adds the planned document type and additional information fields to a form."""
+
+    with_document_type = True
+    with_additional_info = True
+
+    def __init__(self, *args: Any, plan: FormPlan, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        if self.with_document_type:
+            self.fields["document_type"] = forms.ChoiceField(
+                label=_("Identity document"),
+                choices=[("", _("Choose a document")), *plan.document_types],
+            )
+        if self.with_additional_info:
+            for info in plan.info_fields:
+                self.fields[info.form_name] = _info_form_field(info)
+
+    @property
+    def info_fields(self) -> list[forms.BoundField]:
+        return [self[info.form_name] for info in self.plan.info_fields]
+
+    @property
+    def info_rule_text(self) -> str:
+        """What the rule asks for, in words, when it is more than the required flags say."""
+        plan = self.plan
+        if plan.rule != "anyOf" or plan.min_required == 0:
+            return ""
+        return ngettext(
+            "Fill in at least %(count)d of these fields.",
+            "Fill in at least %(count)d of these fields.",
+            plan.min_required,
+        ) % {"count": plan.min_required}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.with_additional_info:
+            cleaned["additional_info"] = self._additional_info(cleaned)
+        return cleaned
+
+    def _additional_info(self, cleaned: dict[str, Any]) -> dict[str, str]:
+        values = {
+            info.name: str(cleaned[info.form_name]).strip()
+            for info in self.plan.info_fields
+            if cleaned.get(info.form_name)
+        }
+        if len(values) < self.plan.min_required and not self._info_has_errors():
+            self.add_error(None, self._rule_message())
+        return values
+
+    def _info_has_errors(self) -> bool:
+        return any(info.form_name in self.errors for info in self.plan.info_fields)
+
+    def _rule_message(self) -> str:
+        names = ", ".join(info_label(info.name) for info in self.plan.info_fields)
+        return ngettext(
+            "Fill in at least %(count)d of: %(fields)s.",
+            "Fill in at least %(count)d of: %(fields)s.",
+            self.plan.min_required,
+        ) % {"count": self.plan.min_required, "fields": names}

@@ -1,0 +1,21 @@
+"""The journey's pages. No URL carries a verification id: each view finds the user's own."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from onboarding.views import bank, fix, kyc, profile, start, status, uploads
+
+urlpatterns = [
+    path("start/", start.start, name="start"),
+    path("profile/", profile.profile, name="profile"),
+    path("documents/", uploads.uploads, name="uploads"),
+    path("documents/presign/", uploads.presign, name="presign"),
+    path("documents/<int:document_id>/check/", uploads.check, name="check"),
+    path("details/", kyc.kyc_details, name="kyc"),
+    path("status/", status.status, name="status"),
+    path("status/live/", status.status_live, name="status_live"),
+    path("fix/", fix.fix, name="fix"),
+    path("bank/", bank.bank, name="bank"),
+    path("bank/live/", bank.bank_live, name="bank_live"),
+]

@@ -1,0 +1,84 @@
+"""Once verified: a bank account or a UPI ID, and each one's status as it changes."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from kyc.models import BankAccount, Status, Verification
+from kyc.providers.errors import ProviderError
+from kyc.services.banks import BankRefused, bank_account_add
+from onboarding.forms import BankForm
+from onboarding.journey import (
+    bank_key,
+    bank_view,
+    current_verification,
+    posted,
+    provider_error,
+)
+
+logger = logging.getLogger(__name__)
+UNDECIDED = {BankAccount.State.QUEUED, BankAccount.State.PROCESSING}
+
+
+@login_required
+def bank(request: HttpRequest) -> HttpResponse:
+    verification = current_verification(request)
+    if verification is None or verification.status != Status.VERIFIED:
+        return redirect("onboarding:status")
+    form = BankForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            _add(verification, form)
+        except BankRefused as refused:
+            form.add_refusal(str(refused), refused.field)
+        except ProviderError as error:
+            logger.warning("bank account not sent: %s", type(error).__name__)
+            return provider_error(request)
+        else:
+            messages.success(request, _("Added. We are checking it now."))
+            return redirect("onboarding:bank")
+    return render(request, "onboarding/bank.html", _context(verification, form))
+
+
+def _add(verification: Verification, form: BankForm) -> BankAccount:
+    data = form.cleaned_data
+    return bank_account_add(
+        verification=verification,
+        kind=data["kind"],
+        account_number=data["account_number"],
+        ifsc=data["ifsc"],
+        vpa=data["vpa"],
+    )
+
+
+def _context(verification: Verification, form: BankForm) -> dict[str, object]:
+    banks = list(verification.bank_accounts.all())
+    return {
+        "form": form,
+        "banks": [bank_view(bank) for bank in banks],
+        "live_key": bank_key(banks),
+        "live_final": not any(bank.status in UNDECIDED for bank in banks),
+        "live_url": reverse("onboarding:bank_live"),
+        "poll_seconds": settings.STATUS_POLL_SECONDS,
+    }
+
+
+@never_cache
+@login_required
+def bank_live(request: HttpRequest) -> JsonResponse:
+    verification = current_verification(request)
+    banks = list(verification.bank_accounts.all()) if verification else []
+    context = {"banks": [bank_view(bank) for bank in banks]}
+    html = render_to_string("onboarding/_bank_list.html", context, request)
+    final = not any(bank.status in UNDECIDED for bank in banks)
+    return JsonResponse({"key": bank_key(banks), "html": html, "final": final})

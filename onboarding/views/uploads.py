@@ -1,0 +1,99 @@
+"""Document uploads: presigned POSTs for the browser, and a plain form without JavaScript."""
+
+from __future__ import annotations
+
+import logging
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kyc.models import CustomerState, Document, Status, Verification
+from kyc.services.documents import document_check, document_presign
+from onboarding.forms import UploadsForm
+from onboarding.journey import (
+    UPLOAD_KINDS,
+    active_submission,
+    current_verification,
+    may_upload,
+    posted,
+    posted_files,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _own_verification(request: HttpRequest) -> Verification:
+    verification = current_verification(request)
+    if verification is None:
+        raise Http404
+    return verification
+
+
+@login_required
+def uploads(request: HttpRequest) -> HttpResponse:
+    """Step 2: the document's front and back, and a selfie, for the first submission."""
+    verification = current_verification(request)
+    if verification is None or verification.customer_state == CustomerState.REJECTED:
+        return redirect("onboarding:profile")
+    if verification.status != Status.UNVERIFIED or active_submission(verification):
+        return redirect("onboarding:status")
+    form = UploadsForm(
+        posted(request),
+        posted_files(request),
+        verification=verification,
+        kinds=UPLOAD_KINDS,
+        request=request,
+    )
+    if request.method == "POST" and form.is_valid():
+        return redirect("onboarding:kyc")
+    return render(request, "onboarding/uploads.html", {"form": form})
+
+
+def _json_error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"accepted": False, "message": message}, status=status)
+
+
+@login_required
+@require_POST
+def presign(request: HttpRequest) -> JsonResponse:
+    """A presigned POST for one file, which the browser sends straight to the private bucket."""
+    verification = _own_verification(request)
+    kind = request.POST.get("kind", "")
+    if kind not in Document.Kind.values:
+        return _json_error(_("Unknown kind of document."), 400)
+    if not may_upload(verification, kind):
+        return _json_error(_("This file cannot be changed now."), 409)
+    try:
+        ticket = document_presign(verification=verification, kind=kind)
+    except (BotoCoreError, ClientError) as error:
+        logger.warning("presign failed: %s", type(error).__name__)
+        return _json_error(_("We could not prepare the upload. Please try again."), 503)
+    return JsonResponse(
+        {
+            "document": ticket.document.pk,
+            "url": ticket.url,
+            "fields": ticket.fields,
+            "max_bytes": settings.DOCUMENT_MAX_BYTES,
+        }
+    )
+
+
+@login_required
+@require_POST
+def check(request: HttpRequest, document_id: int) -> JsonResponse:
+    """After the browser uploaded: accept the file, or delete it and say why."""
+    document = get_object_or_404(Document, pk=document_id, verification=_own_verification(request))
+    try:
+        document = document_check(document_id=document.pk)
+    except (BotoCoreError, ClientError) as error:
+        logger.warning("document check failed: %s", type(error).__name__)
+        return _json_error(_("We could not check the file just now. Please try again."), 503)
+    accepted = document.state == Document.State.ACCEPTED
+    return JsonResponse(
+        {"document": document.pk, "accepted": accepted, "message": document.rejection_reason}
+    )
