@@ -69,3 +69,9 @@ class InvalidResponseError(TransientProviderError):
     """A success answer whose body does not have the documented shape."""
 
     code = "invalid_response"
+
+
+class InvalidWebhookError(Exception):
+    """A webhook request we cannot trust (401) or cannot read (400): refused, kept as invalid."""
+
+    http_status = 401

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from kyc.models import Verification
+from kyc.models import BankAccount, Status, Verification
+from kyc.providers.errors import ProviderError
 from kyc.providers.registry import get_provider
+from kyc.services.banks import bank_apply_status
 from kyc.services.status import StatusChange, verification_apply_status
+
+logger = logging.getLogger(__name__)
 
 
 def verification_refresh(
@@ -29,4 +40,135 @@ def verification_refresh(
         source=source,
         actor=actor,
         note="status fetched from the provider",
+    )
+
+
+# --- the beat-driven fallback -------------------------------------------------------------------
+# At most this many customers are claimed per round; the rest wait for the next one.
+POLL_BATCH = 500
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    """The customers claimed in one round, each with the delay its check was queued with."""
+
+    checks: list[tuple[int, float]] = field(default_factory=list)
+
+
+def processing_poll(*, now: datetime | None = None) -> PollPlan:
+    """Claim the customers due for a check and queue the checks, spread over one beat period.
+
+    Due: a PROCESSING verification, or a PROCESSING bank account, with no news for
+    KYC_POLL_AFTER seconds, whose customer was not checked in the last
+    KYC_POLL_MIN_INTERVAL seconds. The claim is a compare-and-set on last_checked_at,
+    so two beats (or a beat and a slow worker) never check one customer twice.
+    """
+    now = now or timezone.now()
+    due = _due_customers(now)
+    claimed = [pk for pk, seen in due.items() if _claim(pk, seen, now)]
+    plan = PollPlan(_spread(claimed))
+    for verification_id, countdown in plan.checks:
+        transaction.on_commit(partial(_enqueue_check, verification_id, countdown))
+    return plan
+
+
+def _due_customers(now: datetime) -> dict[int, datetime | None]:
+    """{verification id: last_checked_at as read} of every customer due for a check."""
+    quiet = now - timedelta(seconds=settings.KYC_POLL_AFTER)
+    interval = max(settings.KYC_POLL_AFTER, settings.KYC_POLL_MIN_INTERVAL)
+    rested = now - timedelta(seconds=interval)
+    rested_q = Q(last_checked_at__isnull=True) | Q(last_checked_at__lte=rested)
+    kyc = (
+        Verification.objects.filter(
+            rested_q, status=Status.PROCESSING, status_changed_at__lte=quiet
+        )
+        .order_by(F("last_checked_at").asc(nulls_first=True), "pk")
+        .values_list("pk", "last_checked_at")[:POLL_BATCH]
+    )
+    owner_rested = Q(verification__last_checked_at__isnull=True) | Q(
+        verification__last_checked_at__lte=rested
+    )
+    banks = (
+        BankAccount.objects.filter(
+            owner_rested,
+            status=BankAccount.State.PROCESSING,
+            status_changed_at__lte=quiet,
+            provider_bank_id__isnull=False,
+        )
+        .order_by("verification_id")
+        .values_list("verification_id", "verification__last_checked_at")
+        .distinct()[:POLL_BATCH]
+    )
+    return dict([*kyc, *banks])
+
+
+def _claim(verification_id: int, seen: datetime | None, now: datetime) -> bool:
+    rows = Verification.objects.filter(pk=verification_id)
+    rows = (
+        rows.filter(last_checked_at__isnull=True)
+        if seen is None
+        else rows.filter(last_checked_at=seen)
+    )
+    return rows.update(last_checked_at=now) == 1
+
+
+def _spread(verification_ids: list[int]) -> list[tuple[int, float]]:
+    """Even delays over one beat period, so the provider never gets a burst."""
+    step = settings.KYC_POLL_EVERY / max(len(verification_ids), 1)
+    return [(pk, round(index * step, 3)) for index, pk in enumerate(verification_ids)]
+
+
+def _enqueue_check(verification_id: int, countdown: float) -> None:
+    from kyc.tasks import poll_customer
+
+    poll_customer.apply_async(kwargs={"verification_id": verification_id}, countdown=countdown)
+
+
+def verification_poll(*, verification_id: int) -> str:
+    """One claimed check: the KYC status if still PROCESSING, then PROCESSING bank accounts.
+
+    Never retried by itself: the next round (KYC_POLL_MIN_INTERVAL later at the earliest)
+    is the retry, so a customer is never asked about more often than that.
+    """
+    # The calls happen now, up to one period after the claim: the interval counts from here.
+    Verification.objects.filter(pk=verification_id).update(last_checked_at=timezone.now())
+    notes = []
+    try:
+        if Verification.objects.filter(pk=verification_id, status=Status.PROCESSING).exists():
+            notes.append(f"kyc: {verification_refresh(verification_id=verification_id).reason}")
+        for bank_id in _processing_banks(verification_id):
+            applied = bank_account_refresh(bank_id=bank_id)
+            notes.append(f"bank {bank_id}: {'applied' if applied else 'unchanged'}")
+    except ProviderError as exc:
+        logger.warning("poll of verification %s failed: %s", verification_id, exc.code)
+        notes.append(f"provider error ({exc.code}); the next round tries again")
+    return "; ".join(notes) or "nothing to check"
+
+
+def _processing_banks(verification_id: int) -> list[int]:
+    return list(
+        BankAccount.objects.filter(
+            verification_id=verification_id,
+            status=BankAccount.State.PROCESSING,
+            provider_bank_id__isnull=False,
+        ).values_list("pk", flat=True)
+    )
+
+
+def bank_account_refresh(*, bank_id: int, source: str = "system", actor: Any = None) -> bool:
+    """Fetch a bank account's status and apply it through the same path as a webhook.
+
+    Raises TransientProviderError when the provider cannot be reached.
+    """
+    bank = BankAccount.objects.select_related("verification").get(pk=bank_id)
+    if not bank.provider_bank_id:
+        return False
+    provider = get_provider(bank.verification.provider, verification_id=bank.verification_id)
+    snapshot = provider.bank_status(bank)
+    return bank_apply_status(
+        bank_id=bank.pk,
+        status=snapshot.status,
+        failure_reason=snapshot.failure_reason,
+        source=source,
+        actor=actor,
     )

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kyc.providers.dollarpe.signing import canonical_json, signature
+from kyc.providers.errors import InvalidWebhookError
 
 WEBHOOK_PATH = "/webhooks/dollarpe/"
 # Unix seconds are 10 digits until 2286; a larger value is taken as milliseconds,
@@ -23,7 +24,7 @@ WEBHOOK_PATH = "/webhooks/dollarpe/"
 _MILLISECONDS_ABOVE = 10**11
 
 
-class WebhookError(Exception):
+class WebhookError(InvalidWebhookError):
     """The request is not a webhook we can trust or read."""
 
     http_status = 401

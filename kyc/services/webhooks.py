@@ -1,0 +1,314 @@
+"""Inbound webhooks: stored raw first, verified, deduplicated, then processed by a task.
+
+One delivery, identified by the provider's dedupe key (DollarPe: type, id, event and
+timestamp), is applied once: the unique constraint on (provider, dedupe_key) lets one
+row hold the key, and every identical delivery becomes a `duplicate` row beside it.
+A redelivery of an event whose processing failed (or whose task was lost) queues the
+original again: dj-stripe's known bug, avoided.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import DatabaseError, IntegrityError, InterfaceError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.datastructures import CaseInsensitiveMapping
+from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
+
+from kyc.models import AuditEvent, BankAccount, Status, Verification, WebhookEvent
+from kyc.providers.errors import InvalidWebhookError
+from kyc.providers.interface import ProviderEvent
+from kyc.providers.registry import get_provider
+from kyc.services.audit import audit_record
+from kyc.services.banks import bank_apply_status
+from kyc.services.status import verification_apply_status
+
+logger = logging.getLogger(__name__)
+
+State = WebhookEvent.State
+# Credentials of whoever calls the URL are never stored (the provider signs the body instead).
+UNSTORED_HEADERS = {"cookie", "authorization", "proxy-authorization"}
+# A row in these states is (re)processed by the task; anything else is already settled.
+PROCESSABLE = (State.QUEUED, State.FAILED)
+# The original of a redelivered event is queued again from these states.
+REDO_ON_REDELIVERY = (State.QUEUED, State.FAILED, State.UNMATCHED)
+# What the intake cannot do without: the provider is asked to retry (5xx) when one is away.
+UNAVAILABLE = (DatabaseError, InterfaceError, BrokerError)
+BANK_STATUSES = {BankAccount.State.PROCESSING, BankAccount.State.VERIFIED, BankAccount.State.FAILED}
+REASON_MAX = 64  # Verification.failure_reason and BankAccount.failure_reason
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the intake did with one request, and the HTTP status the provider gets."""
+
+    status_code: int
+    event_id: int
+    outcome: str  # queued, duplicate, requeued (the original queued again) or invalid
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str
+    note: str = ""
+    verification_id: int | None = None
+
+
+class WebhookReprocessRefused(Exception):
+    """Staff asked to reprocess a row that cannot be (invalid, duplicate, never verified)."""
+
+
+# --- intake -----------------------------------------------------------------------------------
+def webhook_store(
+    *,
+    provider: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    remote_addr: str | None,
+    state: str = State.RECEIVED,
+    error: str = "",
+) -> WebhookEvent:
+    """The raw request, in its own committed write, before anything is done with it."""
+    return WebhookEvent.objects.create(
+        provider=provider,
+        headers=_kept_headers(headers),
+        body=_text(body),
+        remote_addr=_ip_or_none(remote_addr),
+        state=state,
+        error=error[:2000],
+    )
+
+
+def webhook_receive(
+    *, provider: str, headers: Mapping[str, str], body: bytes, remote_addr: str | None
+) -> Receipt:
+    """Store, verify and deduplicate one delivery; processing is queued after commit.
+
+    Raises one of UNAVAILABLE when the database or the broker is away (answer 5xx).
+    """
+    row = webhook_store(provider=provider, headers=headers, body=body, remote_addr=remote_addr)
+    try:
+        event = get_provider(provider).parse_webhook(headers, body)
+    except InvalidWebhookError as exc:
+        WebhookEvent.objects.filter(pk=row.pk, state=State.RECEIVED).update(
+            state=State.INVALID, error=str(exc)[:2000]
+        )
+        return Receipt(exc.http_status, row.pk, "invalid")
+    return _queue(row, event)
+
+
+def _queue(row: WebhookEvent, event: ProviderEvent) -> Receipt:
+    fields = _event_fields(event)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # a savepoint: the constraint may refuse the key
+                WebhookEvent.objects.filter(pk=row.pk).update(
+                    state=State.QUEUED, dedupe_key=event.dedupe_key, **fields
+                )
+        except IntegrityError:
+            return _duplicate(row, event.dedupe_key, fields)
+        transaction.on_commit(lambda: _enqueue(row.pk))
+    return Receipt(200, row.pk, "queued")
+
+
+def _duplicate(row: WebhookEvent, dedupe_key: str, fields: dict[str, Any]) -> Receipt:
+    """Keep the copy as a duplicate; queue the original again if it never got applied."""
+    original = WebhookEvent.objects.get(provider=row.provider, dedupe_key=dedupe_key)
+    WebhookEvent.objects.filter(pk=row.pk).update(
+        state=State.DUPLICATE, error=f"duplicate of delivery {original.pk}", **fields
+    )
+    if original.state not in REDO_ON_REDELIVERY:
+        return Receipt(200, row.pk, "duplicate")
+    WebhookEvent.objects.filter(pk=original.pk, state__in=REDO_ON_REDELIVERY).update(
+        state=State.QUEUED
+    )
+    transaction.on_commit(lambda: _enqueue(original.pk))
+    return Receipt(200, row.pk, "requeued")
+
+
+def _enqueue(event_id: int) -> None:
+    from kyc.tasks import process_webhook
+
+    process_webhook.delay(event_id=event_id)
+
+
+def _event_fields(event: ProviderEvent) -> dict[str, Any]:
+    return {
+        "event_type": event.raw_type[:20],
+        "entity_id": event.entity_id[:100],
+        "event": event.raw_event[:50],
+        "occurred_at": event.occurred_at,
+    }
+
+
+def _text(raw: bytes) -> str:
+    # PostgreSQL text cannot hold NUL; a valid JSON body never contains one.
+    return raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+
+
+def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {
+        name: _text(value.encode("utf-8", errors="replace"))
+        for name, value in headers.items()
+        if name.lower() not in UNSTORED_HEADERS
+    }
+
+
+def _ip_or_none(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value or ""))
+    except ValueError:
+        return None
+
+
+# --- processing -------------------------------------------------------------------------------
+def webhook_process(*, event_id: int) -> str:
+    """Apply one stored delivery through the core's services; safe to run twice.
+
+    The row is locked while it is applied, so two tasks for one delivery run one after
+    the other and the second finds it settled. A failure is kept on the row (failed,
+    with the error) and re-raised, so the task can retry what is transient.
+    """
+    try:
+        with transaction.atomic():
+            row = WebhookEvent.objects.select_for_update().get(pk=event_id)
+            if row.state not in PROCESSABLE:
+                return row.state
+            outcome = _apply(row)
+            WebhookEvent.objects.filter(pk=row.pk).update(
+                state=outcome.state,
+                error=outcome.note[:2000],
+                verification_id=outcome.verification_id,
+                processed_at=timezone.now(),
+                attempts=F("attempts") + 1,
+            )
+    except Exception as exc:
+        _record_failure(event_id, exc)
+        raise
+    return outcome.state
+
+
+def _record_failure(event_id: int, exc: Exception) -> None:
+    try:
+        row = WebhookEvent.objects.get(pk=event_id)
+        WebhookEvent.objects.filter(pk=event_id, state__in=PROCESSABLE).update(
+            state=State.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            attempts=F("attempts") + 1,
+            verification_id=_verification_of(row),  # so staff find it on the customer's page
+        )
+    except UNAVAILABLE:  # the database itself is away: the row stays queued for a retry
+        logger.warning("webhook %s: could not record the failure", event_id)
+
+
+def _read(row: WebhookEvent) -> ProviderEvent:
+    """The stored raw request, verified again: what is applied is what was verified."""
+    return get_provider(row.provider).parse_webhook(
+        CaseInsensitiveMapping(row.headers), row.body.encode(), received_at=row.received_at
+    )
+
+
+def _verification_for(row: WebhookEvent, event: ProviderEvent) -> Verification | None:
+    return Verification.objects.filter(
+        provider=row.provider, provider_customer_id=event.entity_id
+    ).first()
+
+
+def _bank_for(row: WebhookEvent, event: ProviderEvent) -> BankAccount | None:
+    return BankAccount.objects.filter(
+        provider_bank_id=event.entity_id, verification__provider=row.provider
+    ).first()
+
+
+def _verification_of(row: WebhookEvent) -> int | None:
+    try:
+        event = _read(row)
+    except InvalidWebhookError:
+        return None
+    if event.kind == "customer":
+        verification = _verification_for(row, event)
+        return verification.pk if verification else None
+    bank = _bank_for(row, event) if event.kind == "bank" else None
+    return bank.verification_id if bank else None
+
+
+def _apply(row: WebhookEvent) -> Outcome:
+    event = _read(row)
+    if event.kind == "customer":
+        return _customer_event(row, event)
+    if event.kind == "bank":
+        return _bank_event(row, event)
+    return Outcome(State.PROCESSED, f"ignored: {event.raw_type} events are not used")
+
+
+def _customer_event(row: WebhookEvent, event: ProviderEvent) -> Outcome:
+    verification = _verification_for(row, event)
+    if verification is None:
+        return Outcome(State.UNMATCHED, "no verification has this provider customer id")
+    if event.status not in Status.values:
+        return Outcome(State.PROCESSED, f"ignored: unknown status {event.status[:50]!r}")
+    change = verification_apply_status(
+        verification_id=verification.pk,
+        status=event.status,
+        failure_reason=event.failure_reason[:REASON_MAX],
+        source=AuditEvent.Source.PROVIDER,
+        occurred_at=event.occurred_at,
+        note=f"webhook delivery {row.pk}",
+    )
+    note = "" if change.applied else f"not applied: {change.reason}"
+    return Outcome(State.PROCESSED, note, verification.pk)
+
+
+def _bank_event(row: WebhookEvent, event: ProviderEvent) -> Outcome:
+    bank = _bank_for(row, event)
+    if bank is None:
+        return Outcome(State.UNMATCHED, "no bank account has this provider bank id")
+    if event.status not in BANK_STATUSES:
+        return Outcome(State.PROCESSED, f"ignored: unknown status {event.status[:50]!r}")
+    applied = bank_apply_status(
+        bank_id=bank.pk,
+        status=event.status,
+        failure_reason=event.failure_reason[:REASON_MAX],
+        source=AuditEvent.Source.PROVIDER,
+    )
+    note = "" if applied else "not applied: the bank account is already decided or in this status"
+    return Outcome(State.PROCESSED, note, bank.verification_id)
+
+
+# --- staff ------------------------------------------------------------------------------------
+def webhook_reprocess(*, event_id: int, actor: Any) -> None:
+    """Queue one stored delivery for processing again (the admin's reprocess action).
+
+    Applying it again is harmless: status changes are compare-and-set and never go
+    backwards. Raises WebhookReprocessRefused for a row that was never a valid delivery.
+    """
+    with transaction.atomic():
+        row = WebhookEvent.objects.select_for_update().get(pk=event_id)
+        _check_reprocessable(row)
+        WebhookEvent.objects.filter(pk=row.pk, state=row.state).update(state=State.QUEUED)
+        if row.verification is not None:
+            audit_record(
+                verification=row.verification,
+                action="webhook_reprocess",
+                source=AuditEvent.Source.STAFF,
+                actor=actor,
+                note=f"webhook delivery {row.pk} ({row.get_state_display()}) queued again",
+            )
+        logger.info("webhook %s queued again by staff user %s", row.pk, getattr(actor, "pk", None))
+        transaction.on_commit(lambda: _enqueue(row.pk))
+
+
+def _check_reprocessable(row: WebhookEvent) -> None:
+    if row.state == State.INVALID:
+        raise WebhookReprocessRefused(_("An invalid request is never processed."))
+    if row.state == State.DUPLICATE:
+        raise WebhookReprocessRefused(_("This is a duplicate: reprocess the original delivery."))
+    if not row.dedupe_key:
+        raise WebhookReprocessRefused(_("This request was never verified."))

@@ -1,0 +1,93 @@
+"""verification_apply_status: the one place a status moves, and its ordering rules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from kyc.models import AuditEvent, Status, Verification
+from kyc.services.status import verification_apply_status
+from tests.support import builders
+
+pytestmark = pytest.mark.django_db
+
+
+def apply(verification: Verification, status: str, **kwargs: Any) -> Any:
+    kwargs.setdefault("source", AuditEvent.Source.PROVIDER)
+    return verification_apply_status(verification_id=verification.pk, status=status, **kwargs)
+
+
+def current(verification: Verification) -> tuple[str, str]:
+    verification.refresh_from_db()
+    return verification.status, verification.failure_reason
+
+
+@pytest.fixture
+def processing() -> Verification:
+    verification = builders.saved_profile()
+    assert apply(verification, Status.PROCESSING).applied
+    return verification
+
+
+def test_a_decision_is_applied_with_an_audit_entry_and_an_email_after_commit(
+    processing: Verification, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks() as emails:
+        change = apply(processing, Status.FAILED, failure_reason="TAX_VERIFICATION_FAILED")
+    assert change.applied
+    assert current(processing) == (Status.FAILED, "TAX_VERIFICATION_FAILED")
+    assert processing.decided_at is not None
+    audit = processing.audit_events.get(action="status_changed", to_status=Status.FAILED)
+    assert (audit.from_status, audit.source) == (Status.PROCESSING, AuditEvent.Source.PROVIDER)
+    assert len(emails) == 1
+
+
+def test_verified_is_never_downgraded(processing: Verification) -> None:
+    assert apply(processing, Status.VERIFIED).applied
+    for status in (Status.FAILED, Status.PROCESSING):
+        change = apply(processing, status, failure_reason="KYC_FAILED")
+        assert not change.applied
+        assert change.reason == "a verified customer is never downgraded by an update"
+    assert current(processing) == (Status.VERIFIED, "")
+    assert processing.audit_events.filter(action="status_ignored").count() == 2
+
+
+def test_an_event_older_than_the_current_status_is_ignored(processing: Verification) -> None:
+    assert apply(processing, Status.FAILED, failure_reason="DOCUMENT_VERIFICATION_FAILED").applied
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    change = apply(processing, Status.VERIFIED, occurred_at=an_hour_ago)
+    assert (change.applied, change.reason) == (False, "the event is older than the current status")
+    assert current(processing) == (Status.FAILED, "DOCUMENT_VERIFICATION_FAILED")
+
+
+def test_a_newer_event_moves_a_failure_on(processing: Verification) -> None:
+    assert apply(processing, Status.FAILED, failure_reason="TAX_VERIFICATION_FAILED").applied
+    assert apply(processing, Status.VERIFIED, occurred_at=timezone.now()).applied
+    assert current(processing) == (Status.VERIFIED, "")
+
+
+def test_provider_and_server_clocks_may_differ_a_little(processing: Verification) -> None:
+    slightly_behind = timezone.now() - timedelta(seconds=3)
+    assert apply(processing, Status.VERIFIED, occurred_at=slightly_behind).applied
+
+
+def test_the_same_status_twice_is_applied_once_and_audited_once(processing: Verification) -> None:
+    assert apply(processing, Status.VERIFIED).applied
+    change = apply(processing, Status.VERIFIED)
+    assert (change.applied, change.reason) == (False, "already in this status")
+    assert processing.audit_events.filter(to_status=Status.VERIFIED).count() == 1
+    assert not processing.audit_events.filter(action="status_ignored").exists()
+
+
+def test_only_a_reset_makes_a_customer_unverified(processing: Verification) -> None:
+    change = apply(processing, Status.UNVERIFIED)
+    assert (change.applied, change.reason) == (False, "only a reset makes a customer unverified")
+    assert current(processing) == (Status.PROCESSING, "")
+
+
+def test_a_failure_reason_only_goes_with_failed(processing: Verification) -> None:
+    assert apply(processing, Status.VERIFIED, failure_reason="TAX_VERIFICATION_FAILED").applied
+    assert current(processing) == (Status.VERIFIED, "")
