@@ -89,10 +89,36 @@ class Verification(models.Model):
                 name="kyc_unique_provider_customer",
             )
         ]
+        # The admin list (1,000,000 rows and more) filters by status, failure reason, "stuck"
+        # and exhausted attempts, orders by the last status change and drills down by
+        # submission date: each of those is served by an index, never a full scan.
         indexes = [
             models.Index(fields=["status", "status_changed_at"], name="kyc_status_changed"),
             models.Index(fields=["-created_at"], name="kyc_created_desc"),
-            models.Index(fields=["failure_reason"], name="kyc_failure_reason"),
+            models.Index(
+                fields=["failure_reason", "status_changed_at"], name="kyc_failure_changed"
+            ),
+            models.Index(fields=["-status_changed_at", "-id"], name="kyc_changed_order"),
+            models.Index(fields=["submitted_at"], name="kyc_submitted_at"),
+            models.Index(fields=["decided_at"], name="kyc_decided_at"),
+            models.Index(fields=["provider", "status_changed_at"], name="kyc_provider_changed"),
+            models.Index(fields=["provider_customer_id"], name="kyc_provider_customer"),
+            models.Index(
+                fields=["-status_changed_at"],
+                condition=Q(updates_used__gte=MAX_UPDATES),
+                name="kyc_attempts_exhausted",
+            ),
+        ]
+        # Staff actions and identity data, granted through the "Compliance officer" group.
+        permissions = [
+            ("view_unmasked_identity", _("Can view unmasked identity data")),
+            ("refresh_verification", _("Can refresh a verification from the provider")),
+            ("retry_submission", _("Can retry a failed or stuck submission")),
+            ("request_resubmission", _("Can ask the user to resubmit")),
+            ("resubmit_verification", _("Can resubmit stored data to the provider")),
+            ("reset_verification", _("Can reset a verification")),
+            ("force_outcome", _("Can force a verification outcome (sandbox only)")),
+            ("add_note", _("Can add a note to a verification")),
         ]
 
     def __str__(self) -> str:
@@ -180,6 +206,7 @@ class BankAccount(models.Model):
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
         PROCESSING = "PROCESSING", _("Being checked")
         VERIFIED = "VERIFIED", _("Verified")
         FAILED = "FAILED", _("Failed")
@@ -226,7 +253,8 @@ class ProviderCall(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["verification", "-created_at"], name="kyc_call_verification")
+            models.Index(fields=["verification", "-created_at"], name="kyc_call_verification"),
+            models.Index(fields=["-created_at"], name="kyc_call_created"),
         ]
 
     def __str__(self) -> str:
@@ -277,7 +305,11 @@ class WebhookEvent(models.Model):
                 name="kyc_unique_webhook_delivery",
             )
         ]
-        indexes = [models.Index(fields=["state", "received_at"], name="kyc_webhook_state")]
+        indexes = [
+            models.Index(fields=["state", "received_at"], name="kyc_webhook_state"),
+            models.Index(fields=["-received_at"], name="kyc_webhook_received"),
+        ]
+        permissions = [("reprocess_webhookevent", _("Can reprocess a webhook event"))]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_type} {self.event} ({self.get_state_display()})"
@@ -306,7 +338,8 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["verification", "-created_at"], name="kyc_audit_verification")
+            models.Index(fields=["verification", "-created_at"], name="kyc_audit_verification"),
+            models.Index(fields=["-created_at"], name="kyc_audit_created"),
         ]
 
     def __str__(self) -> str:

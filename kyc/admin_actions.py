@@ -1,0 +1,285 @@
+"""Staff actions in the admin: list actions and detail-page buttons, each one service call.
+
+A button is offered only to staff holding its permission, and the view refuses a
+POST without it, so hiding a button is never the only protection. The reset asks
+for confirmation first (it cannot be undone at the provider).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from kyc.models import Verification
+from kyc.services import staff
+from kyc.services.staff import StaffActionRefused, StaffResult
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+    VerificationAdminBase = ModelAdmin[Verification]
+else:
+    VerificationAdminBase = admin.ModelAdmin
+
+# Each selected row may call the provider: a bulk action is capped to stay a request.
+MAX_BULK = 100
+FAILURES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class DetailAction:
+    name: str
+    label: Any
+    permission: str  # codename in the kyc app
+    run: Callable[[HttpRequest, Verification], StaffResult]
+    takes_note: bool = False
+    confirm: bool = False
+    sandbox_only: bool = False
+
+
+def _note(request: HttpRequest) -> str:
+    return request.POST.get("note", "")
+
+
+DETAIL_ACTIONS = {
+    action.name: action
+    for action in (
+        DetailAction(
+            "refresh",
+            gettext_lazy("Refresh status from the provider"),
+            "refresh_verification",
+            lambda request, v: staff.staff_refresh(verification_id=v.pk, actor=request.user),
+        ),
+        DetailAction(
+            "retry",
+            gettext_lazy("Retry the latest submission"),
+            "retry_submission",
+            lambda request, v: staff.staff_retry_submission(
+                verification_id=v.pk, actor=request.user
+            ),
+        ),
+        DetailAction(
+            "request_resubmission",
+            gettext_lazy("Ask the user to resubmit"),
+            "request_resubmission",
+            lambda request, v: staff.staff_request_resubmission(
+                verification_id=v.pk, actor=request.user, note=_note(request)
+            ),
+            takes_note=True,
+        ),
+        DetailAction(
+            "resubmit",
+            gettext_lazy("Resubmit the stored data"),
+            "resubmit_verification",
+            lambda request, v: staff.staff_resubmit(verification_id=v.pk, actor=request.user),
+        ),
+        DetailAction(
+            "reset",
+            gettext_lazy("Reset KYC"),
+            "reset_verification",
+            lambda request, v: staff.staff_reset(
+                verification_id=v.pk, actor=request.user, note=_note(request)
+            ),
+            takes_note=True,
+            confirm=True,
+        ),
+        DetailAction(
+            "force_outcome",
+            gettext_lazy("Force an outcome (sandbox)"),
+            "force_outcome",
+            lambda request, v: staff.staff_force_outcome(
+                verification_id=v.pk, actor=request.user, outcome=request.POST.get("outcome", "")
+            ),
+            sandbox_only=True,
+        ),
+        DetailAction(
+            "add_note",
+            gettext_lazy("Add a note"),
+            "add_note",
+            lambda request, v: staff.staff_add_note(
+                verification_id=v.pk, actor=request.user, note=_note(request)
+            ),
+            takes_note=True,
+        ),
+    )
+}
+
+
+def offered(action: DetailAction, user: Any) -> bool:
+    if action.sandbox_only and not settings.DOLLARPE_SANDBOX:
+        return False
+    return bool(user.has_perm(f"kyc.{action.permission}"))
+
+
+def offered_actions(user: Any) -> list[DetailAction]:
+    return [action for action in DETAIL_ACTIONS.values() if offered(action, user)]
+
+
+def report(request: HttpRequest, result: StaffResult) -> None:
+    level = messages.SUCCESS if result.done else messages.WARNING
+    messages.add_message(request, level, result.message)
+
+
+def run_detail_action(
+    model_admin: VerificationAdminBase, request: HttpRequest, object_id: str, name: str
+) -> HttpResponse:
+    """The view behind every detail-page button (POST; the reset shows a confirmation first)."""
+    action = DETAIL_ACTIONS.get(name)
+    verification = model_admin.get_object(request, object_id)
+    if action is None or verification is None:
+        raise Http404
+    if not offered(action, request.user):
+        raise PermissionDenied
+    if action.confirm and (request.method != "POST" or request.POST.get("confirm") != "yes"):
+        return reset_confirmation(model_admin, request, [verification], single=True)
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "POST"})
+    try:
+        report(request, action.run(request, verification))
+    except StaffActionRefused as exc:
+        messages.error(request, str(exc))
+    return HttpResponseRedirect(reverse("admin:kyc_verification_change", args=[verification.pk]))
+
+
+def reset_confirmation(
+    model_admin: VerificationAdminBase,
+    request: HttpRequest,
+    verifications: list[Verification],
+    *,
+    single: bool,
+) -> TemplateResponse:
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Reset KYC?"),
+        "opts": model_admin.model._meta,
+        "verifications": verifications,
+        "single": single,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        "note_max_length": staff.NOTE_MAX_LENGTH,
+    }
+    return TemplateResponse(request, "admin/kyc/verification/reset_confirmation.html", context)
+
+
+# --- list actions ------------------------------------------------------------------------
+def run_bulk(
+    model_admin: VerificationAdminBase,
+    request: HttpRequest,
+    queryset: QuerySet[Verification],
+    call: Callable[[int], StaffResult],
+) -> None:
+    rows = list(queryset.values_list("pk", "full_name")[: MAX_BULK + 1])
+    if len(rows) > MAX_BULK:
+        message = _("Select at most %(max)d verifications for this action.") % {"max": MAX_BULK}
+        model_admin.message_user(request, message, messages.ERROR)
+        return
+    failures = []
+    for pk, name in rows:
+        result = call(pk)
+        if not result.done:
+            failures.append(f"{name}: {result.message}")
+    done = len(rows) - len(failures)
+    summary = ngettext(
+        "%(done)d of %(total)d verification done.",
+        "%(done)d of %(total)d verifications done.",
+        len(rows),
+    ) % {"done": done, "total": len(rows)}
+    model_admin.message_user(request, summary, messages.SUCCESS if done else messages.WARNING)
+    for failure in failures[:FAILURES_SHOWN]:
+        model_admin.message_user(request, failure, messages.WARNING)
+
+
+@admin.action(description=gettext_lazy("Refresh status from the provider"), permissions=["refresh"])
+def refresh_selected(
+    model_admin: VerificationAdminBase, request: HttpRequest, queryset: QuerySet[Verification]
+) -> None:
+    run_bulk(
+        model_admin,
+        request,
+        queryset,
+        lambda pk: staff.staff_refresh(verification_id=pk, actor=request.user),
+    )
+
+
+@admin.action(description=gettext_lazy("Retry the latest submission"), permissions=["retry"])
+def retry_selected(
+    model_admin: VerificationAdminBase, request: HttpRequest, queryset: QuerySet[Verification]
+) -> None:
+    run_bulk(
+        model_admin,
+        request,
+        queryset,
+        lambda pk: staff.staff_retry_submission(verification_id=pk, actor=request.user),
+    )
+
+
+@admin.action(
+    description=gettext_lazy("Ask the users to resubmit"), permissions=["request_resubmission"]
+)
+def request_resubmission_selected(
+    model_admin: VerificationAdminBase, request: HttpRequest, queryset: QuerySet[Verification]
+) -> None:
+    run_bulk(
+        model_admin,
+        request,
+        queryset,
+        lambda pk: staff.staff_request_resubmission(verification_id=pk, actor=request.user),
+    )
+
+
+@admin.action(description=gettext_lazy("Resubmit the stored data"), permissions=["resubmit"])
+def resubmit_selected(
+    model_admin: VerificationAdminBase, request: HttpRequest, queryset: QuerySet[Verification]
+) -> None:
+    run_bulk(
+        model_admin,
+        request,
+        queryset,
+        lambda pk: staff.staff_resubmit(verification_id=pk, actor=request.user),
+    )
+
+
+@admin.action(description=gettext_lazy("Reset KYC…"), permissions=["reset"])
+def reset_selected(
+    model_admin: VerificationAdminBase, request: HttpRequest, queryset: QuerySet[Verification]
+) -> HttpResponse | None:
+    """Shows a confirmation page first; the confirmed form posts this action again."""
+    if request.POST.get("confirm") != "yes":
+        selected = list(queryset.order_by("pk")[: MAX_BULK + 1])
+        if len(selected) > MAX_BULK:
+            message = _("Select at most %(max)d verifications for this action.") % {"max": MAX_BULK}
+            model_admin.message_user(request, message, messages.ERROR)
+            return None
+        return reset_confirmation(model_admin, request, selected, single=False)
+    try:
+        note = staff.clean_note(request.POST.get("note", ""))
+    except StaffActionRefused as exc:
+        model_admin.message_user(request, str(exc), messages.ERROR)
+        return None
+    run_bulk(
+        model_admin,
+        request,
+        queryset,
+        lambda pk: staff.staff_reset(verification_id=pk, actor=request.user, note=note),
+    )
+    return None
+
+
+LIST_ACTIONS = [
+    refresh_selected,
+    retry_selected,
+    request_resubmission_selected,
+    resubmit_selected,
+    reset_selected,
+]

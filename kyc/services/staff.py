@@ -1,0 +1,361 @@
+"""What compliance staff can do to a verification, one function per button in the admin.
+
+Each function is one call for the admin: it checks what it can, calls the provider
+or the core service that owns the change, leaves an AuditEvent naming the staff
+member, and returns a StaffResult the admin shows as it is. Refusals that changed
+nothing and sent nothing leave no audit entry (there is nothing to account for).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kyc.models import Document, FixKind, Status, Submission, Verification
+from kyc.providers.errors import ProviderError
+from kyc.providers.registry import get_provider
+from kyc.services.audit import audit_record
+from kyc.services.notify import email_after_commit
+from kyc.services.polling import verification_refresh
+from kyc.services.status import verification_reset_local
+from kyc.services.submissions import (
+    UPDATE_KINDS,
+    SubmissionRefused,
+    fix_kind,
+    submission_create,
+)
+
+NOTE_MAX_LENGTH = 2000
+# What the sandbox's mock-kyc-status accepts (the documented targets and the emulator's
+# extensions); the provider itself refuses a transition it does not allow.
+FORCE_OUTCOMES = (
+    Status.VERIFIED,
+    "TAX_VERIFICATION_FAILED",
+    "DOCUMENT_VERIFICATION_FAILED",
+    "SELFIE_VERIFICATION_FAILED",
+    "KYC_FAILED",
+    Status.UNVERIFIED,
+)
+# The part of the KYC data each correction sends again (see Submission.data).
+FIX_FIELDS: dict[str, tuple[str, ...]] = {
+    FixKind.TAX: ("tax_number",),
+    FixKind.DOCUMENT: ("full_address", "document_type", "document_number", "phone"),
+    FixKind.SELFIE: (),
+    FixKind.ADDITIONAL_INFO: ("additional_info",),
+}
+FIX_DOCUMENTS: dict[str, tuple[str, ...]] = {
+    FixKind.DOCUMENT: (Document.Kind.FRONT, Document.Kind.BACK),
+    FixKind.SELFIE: (Document.Kind.SELFIE,),
+}
+
+
+@dataclass(frozen=True)
+class StaffResult:
+    done: bool
+    message: str  # for the staff member, as shown in the admin
+
+
+class StaffActionRefused(ValueError):
+    """The request itself is invalid (an unknown outcome, an empty note)."""
+
+
+def clean_note(note: str, *, required: bool = False) -> str:
+    note = (note or "").strip()
+    if required and not note:
+        raise StaffActionRefused(_("Write a note."))
+    if len(note) > NOTE_MAX_LENGTH:
+        raise StaffActionRefused(_("The note is too long."))
+    return note
+
+
+def _no_customer(verification: Verification) -> StaffResult | None:
+    if verification.provider_customer_id:
+        return None
+    return StaffResult(False, _("The customer does not exist at the provider yet."))
+
+
+def _provider_failed(
+    verification: Verification, action: str, actor: Any, exc: ProviderError
+) -> StaffResult:
+    audit_record(
+        verification=verification,
+        action=action,
+        source="staff",
+        actor=actor,
+        from_status=verification.status,
+        note=f"{exc.code}: {exc.message}"[:NOTE_MAX_LENGTH],
+    )
+    return StaffResult(False, _("The provider refused or did not answer: %s") % exc.message)
+
+
+# --- refresh ---------------------------------------------------------------------------------
+def staff_refresh(*, verification_id: int, actor: Any) -> StaffResult:
+    """Ask the provider for the current status and apply it like a webhook would."""
+    verification = Verification.objects.get(pk=verification_id)
+    refused = _no_customer(verification)
+    if refused:
+        return refused
+    try:
+        change = verification_refresh(verification_id=verification.pk, source="staff", actor=actor)
+    except ProviderError as exc:
+        return _provider_failed(verification, "staff_refresh_failed", actor, exc)
+    verification.refresh_from_db()
+    if change.applied:
+        return StaffResult(True, _("Status is now %s.") % verification.get_status_display())
+    if change.reason == "already in this status":
+        # verification_apply_status records only differences: record that staff checked.
+        audit_record(
+            verification=verification,
+            action="status_checked",
+            source="staff",
+            actor=actor,
+            from_status=verification.status,
+            to_status=verification.status,
+            note="status fetched from the provider: unchanged",
+        )
+    return StaffResult(False, _("Status unchanged (%s).") % change.reason)
+
+
+# --- retry -----------------------------------------------------------------------------------
+def staff_retry_submission(
+    *, verification_id: int, actor: Any, submission_id: int | None = None
+) -> StaffResult:
+    """Send again a submission the provider refused, or one stuck on its way.
+
+    A refused submission is copied into a new one (the refused row stays as the record
+    of what was refused); a stuck one is put back in the queue. Without submission_id
+    the verification's latest submission is meant.
+    """
+    submissions = Submission.objects.filter(verification_id=verification_id)
+    if submission_id is not None:
+        submissions = submissions.filter(pk=submission_id)
+    submission = submissions.select_related("verification").order_by("-created_at").first()
+    if submission is None:
+        return StaffResult(False, _("There is no submission to retry."))
+    if submission.state == Submission.State.REJECTED:
+        return _retry_rejected(submission, actor)
+    if submission.state == Submission.State.QUEUED:
+        return _requeue(submission, actor, Submission.State.QUEUED)
+    # Claimed by a worker longer than the sweeper waits: the worker died mid-call.
+    stale = timezone.now() - timedelta(seconds=settings.KYC_SWEEP_SENDING_AFTER)
+    if submission.state == Submission.State.SENDING and (
+        submission.sending_since is None or submission.sending_since < stale
+    ):
+        return _requeue(submission, actor, Submission.State.SENDING)
+    return StaffResult(False, _("The latest submission is %s: nothing to retry.") % submission)
+
+
+def _retry_rejected(submission: Submission, actor: Any) -> StaffResult:
+    try:
+        copy = submission_create(
+            verification=submission.verification,
+            kind=submission.kind,
+            data=submission.data,
+            actor=actor,
+            source="staff",
+        )
+    except SubmissionRefused as exc:
+        return StaffResult(False, _("Cannot retry: %s.") % exc)
+    return StaffResult(True, _("Submission queued again (%s).") % copy.get_kind_display())
+
+
+def _requeue(submission: Submission, actor: Any, state: str) -> StaffResult:
+    """Queue it again; sending it twice is harmless (submission_send claims it first)."""
+    with transaction.atomic():
+        moved = Submission.objects.filter(pk=submission.pk, state=state).update(
+            state=Submission.State.QUEUED, sending_since=None
+        )
+        if not moved:
+            return StaffResult(False, _("The submission moved on meanwhile: nothing to retry."))
+        audit_record(
+            verification=submission.verification,
+            action="submission_requeued",
+            source="staff",
+            actor=actor,
+            from_status=submission.verification.status,
+            note=f"{submission.get_kind_display()} (was {state})",
+        )
+        transaction.on_commit(lambda: _enqueue_send(submission.pk))
+    return StaffResult(
+        True, _("Submission put back in the queue (%s).") % submission.get_kind_display()
+    )
+
+
+def _enqueue_send(submission_id: int) -> None:
+    from kyc.tasks import send_submission
+
+    send_submission.delay(submission_id=submission_id)
+
+
+# --- ask the user to resubmit ----------------------------------------------------------------
+def staff_request_resubmission(*, verification_id: int, actor: Any, note: str = "") -> StaffResult:
+    """Email the user a link to the fix form for what failed, with the staff member's note."""
+    note = clean_note(note)
+    verification = Verification.objects.get(pk=verification_id)
+    kind = fix_kind(verification)
+    if verification.status != Status.FAILED or kind == FixKind.NONE:
+        return StaffResult(False, _("There is nothing the user can correct."))
+    if verification.updates_left == 0:
+        return StaffResult(False, _("The user has no correction attempt left."))
+    with transaction.atomic():
+        audit_record(
+            verification=verification,
+            action="resubmission_requested",
+            source="staff",
+            actor=actor,
+            from_status=verification.status,
+            to_status=verification.status,
+            note=" ".join(filter(None, [f"fix: {kind.value}.", note])),
+        )
+        email_after_commit(
+            verification_id=verification.pk,
+            template="resubmission_requested",
+            fix=str(kind.label),
+            note=note,
+        )
+    return StaffResult(True, _("The user was asked to send again: %s.") % kind.label)
+
+
+# --- resubmit the stored data ----------------------------------------------------------------
+def latest_kyc_data(submissions: Iterable[Submission]) -> dict[str, Any]:
+    """Everything the user sent, the newest value of each part winning.
+
+    Documents are merged by kind (a selfie update keeps the document pages); any other
+    part, additional_info included, is replaced whole by a newer submission.
+    """
+    merged: dict[str, Any] = {}
+    for submission in sorted(submissions, key=lambda s: (s.created_at, s.pk)):
+        for key, value in (submission.data or {}).items():
+            if key == "documents" and isinstance(value, Mapping):
+                merged.setdefault("documents", {}).update(value)
+            else:
+                merged[key] = value
+    return merged
+
+
+def correction_data(data: Mapping[str, Any], kind: FixKind) -> dict[str, Any] | None:
+    """The part of `data` a correction of `kind` sends, or None when some of it is missing."""
+    part = {name: data[name] for name in FIX_FIELDS.get(kind, ()) if data.get(name)}
+    stored_documents = data.get("documents") or {}
+    documents = {name: stored_documents.get(name) for name in FIX_DOCUMENTS.get(kind, ())}
+    if len(part) < len(FIX_FIELDS.get(kind, ())) or not all(documents.values()):
+        return None
+    if documents:
+        part["documents"] = documents
+    return part
+
+
+def staff_resubmit(*, verification_id: int, actor: Any) -> StaffResult:
+    """Send the latest stored data for what failed to the matching update endpoint."""
+    verification = Verification.objects.get(pk=verification_id)
+    kind = fix_kind(verification)
+    if kind == FixKind.NONE:
+        return StaffResult(False, _("There is no failure an update can fix."))
+    data = correction_data(latest_kyc_data(verification.submissions.all()), kind)
+    if data is None:
+        return StaffResult(False, _("The stored data lacks what this correction needs."))
+    if not _documents_available(data.get("documents", {})):
+        return StaffResult(False, _("A stored document is no longer available."))
+    try:
+        submission = submission_create(
+            verification=verification,
+            kind=UPDATE_KINDS[kind],
+            data=data,
+            actor=actor,
+            source="staff",
+        )
+    except SubmissionRefused as exc:
+        return StaffResult(False, _("Cannot resubmit: %s.") % exc)
+    return StaffResult(True, _("Queued: %s.") % submission.get_kind_display())
+
+
+def _documents_available(documents: Mapping[str, Any]) -> bool:
+    ids = set(documents.values())
+    accepted = Document.objects.filter(pk__in=ids, state=Document.State.ACCEPTED).count()
+    return accepted == len(ids)
+
+
+# --- reset -----------------------------------------------------------------------------------
+def staff_reset(*, verification_id: int, actor: Any, note: str = "") -> StaffResult:
+    """Reset KYC at the provider (irreversible there), then here: back to not submitted."""
+    note = clean_note(note)
+    verification = Verification.objects.get(pk=verification_id)
+    refused = _no_customer(verification)
+    if refused:
+        return refused
+    provider = get_provider(verification.provider, verification_id=verification.pk)
+    try:
+        provider.reset(verification)
+    except ProviderError as exc:
+        return _provider_failed(verification, "staff_reset_refused", actor, exc)
+    verification_reset_local(
+        verification_id=verification.pk,
+        source="staff",
+        actor=actor,
+        note=note or "reset by staff",
+    )
+    return StaffResult(True, _("KYC was reset: the user can submit again."))
+
+
+# --- force an outcome (sandbox) --------------------------------------------------------------
+def staff_force_outcome(*, verification_id: int, actor: Any, outcome: str) -> StaffResult:
+    """Sandbox only: have the provider decide `outcome` now, then apply what it says."""
+    if not settings.DOLLARPE_SANDBOX:
+        raise StaffActionRefused(_("Forcing an outcome is possible only in sandbox mode."))
+    if outcome not in FORCE_OUTCOMES:
+        raise StaffActionRefused(_("Unknown outcome."))
+    verification = Verification.objects.get(pk=verification_id)
+    refused = _no_customer(verification)
+    if refused:
+        return refused
+    provider = get_provider(verification.provider, verification_id=verification.pk)
+    try:
+        provider.force_outcome(verification, outcome)
+    except ProviderError as exc:
+        return _provider_failed(verification, "outcome_force_refused", actor, exc)
+    audit_record(
+        verification=verification,
+        action="outcome_forced",
+        source="staff",
+        actor=actor,
+        from_status=verification.status,
+        note=f"sandbox outcome {outcome}",
+    )
+    return _apply_forced(verification, actor, outcome)
+
+
+def _apply_forced(verification: Verification, actor: Any, outcome: str) -> StaffResult:
+    if outcome == Status.UNVERIFIED:
+        verification_reset_local(
+            verification_id=verification.pk, source="staff", actor=actor, note="sandbox outcome"
+        )
+        return StaffResult(True, _("Forced: %s.") % outcome)
+    # The provider's answer does not carry the failure reason: read it back.
+    try:
+        verification_refresh(verification_id=verification.pk, source="staff", actor=actor)
+    except ProviderError:
+        return StaffResult(True, _("Forced: %s; the webhook will bring the status.") % outcome)
+    return StaffResult(True, _("Forced: %s.") % outcome)
+
+
+# --- note ------------------------------------------------------------------------------------
+def staff_add_note(*, verification_id: int, actor: Any, note: str) -> StaffResult:
+    note = clean_note(note, required=True)
+    verification = Verification.objects.get(pk=verification_id)
+    audit_record(
+        verification=verification,
+        action="note_added",
+        source="staff",
+        actor=actor,
+        from_status=verification.status,
+        to_status=verification.status,
+        note=note,
+    )
+    return StaffResult(True, _("Note added."))

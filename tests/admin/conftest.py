@@ -1,0 +1,130 @@
+"""Fixtures for the back-office tests: the two roles from the data migration, and rows."""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.apps import apps as django_apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.utils import timezone
+
+from kyc.models import BankAccount, Submission, Verification
+from onboarding.celery import app as celery_app
+
+PASSWORD = "officer-password-for-tests"
+ROLES = importlib.import_module("kyc.migrations.0003_compliance_groups")
+
+
+def ensure_roles() -> None:
+    """The groups as the data migration makes them (again after a flush: it is idempotent)."""
+    ROLES.ensure_groups(django_apps)
+
+
+def staff_member(group: str, username: str | None = None) -> Any:
+    ensure_roles()
+    user = get_user_model().objects.create_user(
+        username=username or f"staff-{uuid.uuid4().hex[:8]}",
+        email=f"{uuid.uuid4().hex[:8]}@staff.example",
+        password=PASSWORD,
+        is_staff=True,
+    )
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def officer(db: Any) -> Any:
+    return staff_member(ROLES.OFFICER)
+
+
+@pytest.fixture
+def viewer(db: Any) -> Any:
+    return staff_member(ROLES.VIEWER)
+
+
+@pytest.fixture
+def officer_client(officer: Any) -> Client:
+    client = Client()
+    client.force_login(officer)
+    return client
+
+
+@pytest.fixture
+def viewer_client(viewer: Any) -> Client:
+    client = Client()
+    client.force_login(viewer)
+    return client
+
+
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """Tasks run in this process when sent (a Celery setting, not a stand-in)."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = previous
+
+
+def verification_row(**fields: Any) -> Verification:
+    """A verification row as the services leave it, written directly (no provider needed)."""
+    name = uuid.uuid4().hex[:10]
+    user = get_user_model().objects.create_user(username=f"u-{name}", email=f"{name}@example.com")
+    values: dict[str, Any] = {
+        "user": user,
+        "full_name": f"Person {name}",
+        "email": f"{name}@example.com",
+        "phone": "+919812345678",
+        "nationality": "IND",
+        "provider_customer_id": str(uuid.uuid4()),
+        "customer_state": "created",
+    }
+    values.update(fields)
+    changed = values.pop("status_changed_at", None)
+    verification = Verification.objects.create(**values)
+    if changed is not None:
+        Verification.objects.filter(pk=verification.pk).update(status_changed_at=changed)
+        verification.status_changed_at = changed
+    return verification
+
+
+def with_submission(verification: Verification, **data: Any) -> Submission:
+    values = {
+        "full_name": verification.full_name,
+        "phone": verification.phone,
+        "full_address": "12 MG Road, Bengaluru",
+        "dob": "1990-08-15",
+        "tax_number": "ABCPR1234K",
+        "document_type": "AADHAAR",
+        "document_number": "987654321012",
+        "documents": {"document_front": 1, "document_back": 2, "selfie": 3},
+    }
+    return Submission.objects.create(
+        verification=verification,
+        kind=Submission.Kind.INITIAL,
+        state=Submission.State.SENT,
+        data=values | data,
+    )
+
+
+def with_bank(verification: Verification, number: str = "123456789012") -> BankAccount:
+    return BankAccount.objects.create(
+        verification=verification,
+        kind=BankAccount.Kind.ACCOUNT,
+        account_number=number,
+        ifsc="HDFC0001234",
+        label=f"•••• {number[-4:]}",
+        status=BankAccount.State.VERIFIED,
+    )
+
+
+def ago(**delta: float) -> Any:
+    return timezone.now() - timedelta(**delta)
