@@ -11,12 +11,13 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import InterfaceError, OperationalError
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
 
 from kyc.models import Verification
 from kyc.providers.errors import TransientProviderError
-from kyc.services import banks, customers, submissions
+from kyc.services import banks, customers, polling, submissions, sweeper, webhooks
 from kyc.services.notify import absolute
 
 # Provider calls: retry only what is transient, with exponential backoff (2 s doubling, 10 min
@@ -44,7 +45,10 @@ def send_submission(*, submission_id: int) -> str:
 
 @provider_task
 def send_bank_account(*, bank_id: int) -> str:
-    return banks.bank_account_send(bank_id=bank_id)
+    try:
+        return banks.bank_account_send(bank_id=bank_id, attempt=2)
+    except banks.BankRefused:
+        return "rejected"  # kept on the account and in the audit trail; nothing to retry
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=5, max_retries=8)
@@ -66,3 +70,33 @@ def _links() -> dict[str, str]:
         except NoReverseMatch:  # the journey's pages are not routed (e.g. an API-only deployment)
             links[name] = settings.PUBLIC_BASE_URL
     return links
+
+
+# --- Webhooks, polling and sweeper ------------------------------------------------------------
+# Processing a webhook calls no provider: only a database hiccup is worth retrying. Any other
+# error is kept on the event (state failed) for a redelivery or staff to process it again.
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=10,
+)
+def process_webhook(*, event_id: int) -> str:
+    return webhooks.webhook_process(event_id=event_id)
+
+
+@shared_task
+def poll_processing() -> int:
+    return len(polling.processing_poll().checks)
+
+
+# No retry: the next polling round is the retry, so a customer is never asked too often.
+@shared_task
+def poll_customer(*, verification_id: int) -> str:
+    return polling.verification_poll(verification_id=verification_id)
+
+
+@shared_task
+def sweep_submissions() -> int:
+    return sweeper.sweep_run().total()

@@ -143,10 +143,14 @@ STORAGES = {
             "querystring_auth": True,
             "querystring_expire": DOCUMENT_URL_EXPIRY,
             "file_overwrite": False,
-            "addressing_style": "path",
-            "signature_version": "s3v4",
+            # With client_config given, django-storages ignores its own signature_version and
+            # addressing_style options: they belong in the botocore Config itself.
             "client_config": BotoConfig(
-                connect_timeout=3, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"}
+                signature_version="s3v4",
+                s3={"addressing_style": "path"},
+                connect_timeout=3,
+                read_timeout=10,
+                retries={"max_attempts": 3, "mode": "standard"},
             ),
         },
     },
@@ -185,8 +189,41 @@ DOLLARPE_TIMEOUT = env_float("DOLLARPE_TIMEOUT", 10.0, minimum=0.1)
 DOLLARPE_WEBHOOK_TOLERANCE = env_int("DOLLARPE_WEBHOOK_TOLERANCE", 300, minimum=1)
 # How long a customer's KYC form configuration is reused before it is fetched again.
 KYC_CONFIG_TTL = env_int("KYC_CONFIG_TTL", 3600, minimum=0)
+# A verification still being checked after this many seconds is "stuck" in the admin list.
+KYC_STUCK_AFTER = env_int("KYC_STUCK_AFTER", 24 * 3600, minimum=60)
 # Sandbox-only features (mock-kyc-status, forcing outcomes) are refused unless this is on.
 DOLLARPE_SANDBOX = env_bool("DOLLARPE_SANDBOX", True)
+
+# --- Webhooks, polling and sweeper ---------------------------------------------------------
+# A webhook body larger than this is refused (413) without being read whole.
+WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 64 * 1024, minimum=1024)
+# The polling fallback for lost or late webhooks: every KYC_POLL_EVERY seconds, PROCESSING
+# verifications (and bank accounts) with no news for KYC_POLL_AFTER seconds are asked about,
+# never more than once per KYC_POLL_MIN_INTERVAL seconds per customer.
+KYC_POLL_EVERY = env_int("KYC_POLL_EVERY", 30, minimum=1)
+KYC_POLL_AFTER = env_int("KYC_POLL_AFTER", 120, minimum=0)
+KYC_POLL_MIN_INTERVAL = env_int("KYC_POLL_MIN_INTERVAL", 60, minimum=60)
+# The sweeper (every KYC_SWEEP_EVERY seconds) sends again what was queued KYC_SWEEP_QUEUED_AFTER
+# seconds ago with no provider call since (a lost broker message; longer than the tasks' longest
+# retry delay, 600 s), and puts back submissions left "sending" for KYC_SWEEP_SENDING_AFTER
+# seconds (a killed worker; far longer than DOLLARPE_TIMEOUT).
+KYC_SWEEP_EVERY = env_int("KYC_SWEEP_EVERY", 60, minimum=1)
+KYC_SWEEP_QUEUED_AFTER = env_int("KYC_SWEEP_QUEUED_AFTER", 900, minimum=60)
+KYC_SWEEP_SENDING_AFTER = env_int("KYC_SWEEP_SENDING_AFTER", 600, minimum=60)
+CELERY_BEAT_SCHEDULE = {
+    # Beat messages that wait longer than one period are dropped: the next one does the work.
+    "kyc-poll-processing": {
+        "task": "kyc.tasks.poll_processing",
+        "schedule": float(KYC_POLL_EVERY),
+        "options": {"expires": float(KYC_POLL_EVERY)},
+    },
+    "kyc-sweep-submissions": {
+        "task": "kyc.tasks.sweep_submissions",
+        "schedule": float(KYC_SWEEP_EVERY),
+        "options": {"expires": float(KYC_SWEEP_EVERY)},
+    },
+}
+# --- End of the webhooks, polling and sweeper block ------------------------------------------
 
 # --- Identity data at rest -------------------------------------------------------------
 # Fernet keys, newest first (`python -c "from cryptography.fernet import Fernet;
@@ -227,9 +264,25 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+# --- End-user journey (onboarding app) -----------------------------------------------------
+LOGIN_URL = "onboarding:login"
+# After logging in, on any device, the journey picks up where the user left off.
+LOGIN_REDIRECT_URL = "onboarding:start"
 LOGOUT_REDIRECT_URL = "home"
+# Uploads without JavaScript: above this size a file is streamed to a temporary file on disk
+# instead of memory, so the web process never holds a whole identity document.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024, minimum=0)
+FILE_UPLOAD_HANDLERS = [
+    # Stops reading a file past DOCUMENT_MAX_BYTES instead of spooling gigabytes to disk.
+    "onboarding.uploads.DocumentSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# How often the status and bank pages ask the server whether anything changed.
+STATUS_POLL_SECONDS = env_int("STATUS_POLL_SECONDS", 3, minimum=1)
+# Photos larger than this (either side, in pixels) are downscaled in the browser before upload.
+UPLOAD_DOWNSCALE_MAX_SIDE = 2400
+# --- End of the end-user journey block ------------------------------------------------------
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
 LOGGING = {

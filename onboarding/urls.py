@@ -1,13 +1,23 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import TemplateView
 
+from kyc.webhooks import dollarpe_webhook
+from onboarding import accounts_urls, journey_urls
 from onboarding.health import healthz
+
+# The end-user journey and its accounts share one namespace: emails link to onboarding:status.
+onboarding_patterns = [
+    path("accounts/", include(accounts_urls.urlpatterns)),
+    path("verify/", include(journey_urls.urlpatterns)),
+]
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", healthz, name="healthz"),
+    path("", include((onboarding_patterns, "onboarding"))),
     path("admin/", admin.site.urls),
+    path("webhooks/dollarpe/", dollarpe_webhook, name="webhook-dollarpe"),
 ]

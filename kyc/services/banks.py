@@ -8,7 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from kyc.models import BankAccount, Status, Verification
-from kyc.providers.errors import PermanentProviderError, TransientProviderError
+from kyc.providers.errors import (
+    DuplicateReferenceError,
+    PermanentProviderError,
+    TransientProviderError,
+)
+from kyc.providers.interface import BankSnapshot, Provider
 from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
 from kyc.services.notify import email_after_commit
@@ -55,23 +60,34 @@ def bank_account_add(
     return bank
 
 
-def bank_account_send(*, bank_id: int) -> str:
-    """Send a queued account to the provider; transient failures leave it queued for a task."""
+def bank_account_send(*, bank_id: int, attempt: int = 1) -> str:
+    """Send a queued account to the provider, at most once at a time.
+
+    The account is claimed (queued -> sending) by compare-and-set before the call.
+    A transient failure puts it back to queued: from a page (attempt 1) a task takes
+    over, from that task the error is raised again for its exponential backoff. An
+    "already in use" answer for an account the provider lists under our own customer
+    means an earlier attempt got through: that account is adopted, not refused.
+    """
+    claimed = BankAccount.objects.filter(pk=bank_id, status=BankAccount.State.QUEUED).update(
+        status=BankAccount.State.SENDING, status_changed_at=timezone.now()
+    )
     bank = BankAccount.objects.select_related("verification").get(pk=bank_id)
-    if bank.status != BankAccount.State.QUEUED:
+    if not claimed:
         return bank.status
     provider = get_provider(bank.verification.provider, verification_id=bank.verification_id)
     try:
-        snapshot = provider.add_bank_account(bank)
+        snapshot = _add_or_adopt(provider, bank)
     except TransientProviderError:
-        from kyc.tasks import send_bank_account
-
-        send_bank_account.apply_async(kwargs={"bank_id": bank.pk}, countdown=10)
-        return bank.status
+        _back_to_queue(bank)
+        if attempt > 1:
+            raise
+        _schedule(bank)
+        return BankAccount.State.QUEUED
     except PermanentProviderError as exc:
         _refuse(bank, exc)
         raise BankRefused(exc.message.split(": ", 1)[-1], exc.field) from None
-    BankAccount.objects.filter(pk=bank.pk, status=BankAccount.State.QUEUED).update(
+    BankAccount.objects.filter(pk=bank.pk, status=BankAccount.State.SENDING).update(
         provider_bank_id=snapshot.provider_bank_id, status=BankAccount.State.PROCESSING
     )
     bank_apply_status(
@@ -81,6 +97,29 @@ def bank_account_send(*, bank_id: int) -> str:
         source="provider",
     )
     return snapshot.status
+
+
+def _add_or_adopt(provider: Provider, bank: BankAccount) -> BankSnapshot:
+    try:
+        return provider.add_bank_account(bank)
+    except DuplicateReferenceError:
+        adopted = provider.find_bank_account(bank)
+        known = BankAccount.objects.exclude(pk=bank.pk)
+        if adopted is None or known.filter(provider_bank_id=adopted.provider_bank_id).exists():
+            raise  # really in use: by another customer, or already one of our own rows
+        return adopted
+
+
+def _back_to_queue(bank: BankAccount) -> None:
+    BankAccount.objects.filter(pk=bank.pk, status=BankAccount.State.SENDING).update(
+        status=BankAccount.State.QUEUED
+    )
+
+
+def _schedule(bank: BankAccount) -> None:
+    from kyc.tasks import send_bank_account
+
+    transaction.on_commit(lambda: send_bank_account.delay(bank_id=bank.pk))
 
 
 def _refuse(bank: BankAccount, exc: PermanentProviderError) -> None:

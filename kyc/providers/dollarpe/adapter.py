@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -81,11 +81,11 @@ class DollarPeProvider:
     def profile_errors(error: PermanentProviderError) -> dict[str, list[str]]:
         """The provider's refusal as errors on our profile form's fields."""
         errors: dict[str, list[str]] = {}
-        if error.field in PROFILE_FIELDS:
-            errors[PROFILE_FIELDS[error.field]] = [error.message.split(": ", 1)[-1]]
-            return errors
+        # Every field's own texts first: one answer may refuse the email and the phone at once.
         for name, texts in error.field_errors.items():
             errors.setdefault(PROFILE_FIELDS.get(name, "__all__"), []).extend(texts)
+        if not errors and error.field in PROFILE_FIELDS:
+            errors[PROFILE_FIELDS[error.field]] = [error.message.split(": ", 1)[-1]]
         return errors or {"__all__": [error.message]}
 
     def customer_status(self, verification: Verification) -> StatusSnapshot:
@@ -167,6 +167,22 @@ class DollarPeProvider:
         answer = self.client.create_bank_account(request)
         return BankSnapshot(answer.id, answer.bank_account_status, answer.failure_reason or "")
 
+    def find_bank_account(self, bank: BankAccount) -> BankSnapshot | None:
+        """Our customer's account with the same number or VPA (an earlier attempt's)."""
+        customer_id = _customer_id(bank.verification)
+        for page_number in range(1, LIST_PAGES_SEARCHED + 1):
+            page = self.client.list_bank_accounts(customer_id, page_number)
+            for answer in page.results:
+                same = (bank.vpa and answer.vpa == bank.vpa) or (
+                    bank.account_number and answer.account_number == bank.account_number
+                )
+                if same:
+                    status, reason = answer.bank_account_status, answer.failure_reason or ""
+                    return BankSnapshot(answer.id, status, reason)
+            if not page.next:
+                return None
+        return None
+
     def bank_status(self, bank: BankAccount) -> BankSnapshot:
         assert bank.provider_bank_id is not None
         answer = self.client.get_bank_account(
@@ -175,13 +191,17 @@ class DollarPeProvider:
         return BankSnapshot(answer.id, answer.bank_account_status, answer.failure_reason or "")
 
     # --- webhooks ----------------------------------------------------------------------------
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> ProviderEvent:
+    def parse_webhook(
+        self, headers: Mapping[str, str], body: bytes, *, received_at: datetime | None = None
+    ) -> ProviderEvent:
         event = verify_webhook(
             headers=headers,
             body=body,
             api_key=settings.DOLLARPE_API_KEY,
             api_secret=settings.DOLLARPE_API_SECRET,
             tolerance=settings.DOLLARPE_WEBHOOK_TOLERANCE,
+            # A stored delivery is re-read later: it was fresh if it was when it arrived.
+            now=None if received_at is None else received_at.timestamp(),
         )
         occurred = event.timestamp.isoformat()
         return ProviderEvent(

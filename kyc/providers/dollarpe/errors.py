@@ -64,7 +64,7 @@ class CustomerUnverified(DollarPeRejected):
     code = "customer_unverified"
 
 
-class VpaInUse(DollarPeRejected):
+class VpaInUse(DollarPeRejected, DuplicateReferenceError):
     code, field = "vpa_in_use", "vpa"
 
 
@@ -72,7 +72,7 @@ class UpiLimitReached(DollarPeRejected):
     code, field = "upi_limit_reached", "vpa"
 
 
-class AccountNumberInUse(DollarPeRejected):
+class AccountNumberInUse(DollarPeRejected, DuplicateReferenceError):
     code, field = "account_number_in_use", "account_number"
 
 
