@@ -66,6 +66,17 @@ class WebhookReprocessRefused(Exception):
 
 
 # --- intake -----------------------------------------------------------------------------------
+def _raw(
+    provider: str, headers: Mapping[str, str], body: bytes, remote_addr: str | None
+) -> dict[str, Any]:
+    return {
+        "provider": provider,
+        "headers": _kept_headers(headers),
+        "body": _text(body),
+        "remote_addr": _ip_or_none(remote_addr),
+    }
+
+
 def webhook_store(
     *,
     provider: str,
@@ -75,15 +86,9 @@ def webhook_store(
     state: str = State.RECEIVED,
     error: str = "",
 ) -> WebhookEvent:
-    """The raw request, in its own committed write, before anything is done with it."""
-    return WebhookEvent.objects.create(
-        provider=provider,
-        headers=_kept_headers(headers),
-        body=_text(body),
-        remote_addr=_ip_or_none(remote_addr),
-        state=state,
-        error=error[:2000],
-    )
+    """The raw request, committed, whatever else becomes of it."""
+    raw = _raw(provider, headers, body, remote_addr)
+    return WebhookEvent.objects.create(**raw, state=state, error=error[:2000])
 
 
 def webhook_receive(
@@ -91,45 +96,60 @@ def webhook_receive(
 ) -> Receipt:
     """Store, verify and deduplicate one delivery; processing is queued after commit.
 
+    Verifying is pure computation, so it runs first and the raw request is stored with
+    its verdict in one INSERT: one commit per delivery, as cheap as storing it alone. If
+    verifying fails unexpectedly the raw request is still stored before the error rises.
     Raises one of UNAVAILABLE when the database or the broker is away (answer 5xx).
     """
-    row = webhook_store(provider=provider, headers=headers, body=body, remote_addr=remote_addr)
+    raw = _raw(provider, headers, body, remote_addr)
     try:
         event = get_provider(provider).parse_webhook(headers, body)
     except InvalidWebhookError as exc:
-        WebhookEvent.objects.filter(pk=row.pk, state=State.RECEIVED).update(
-            state=State.INVALID, error=str(exc)[:2000]
-        )
+        row = WebhookEvent.objects.create(**raw, state=State.INVALID, error=str(exc)[:2000])
         return Receipt(exc.http_status, row.pk, "invalid")
-    return _queue(row, event)
+    except Exception as exc:
+        WebhookEvent.objects.create(**raw, state=State.RECEIVED, error=repr(exc)[:2000])
+        raise
+    return _queue(raw, event)
 
 
-def _queue(row: WebhookEvent, event: ProviderEvent) -> Receipt:
+def _queue(raw: dict[str, Any], event: ProviderEvent) -> Receipt:
     fields = _event_fields(event)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():  # a savepoint: the constraint may refuse the key
-                WebhookEvent.objects.filter(pk=row.pk).update(
-                    state=State.QUEUED, dedupe_key=event.dedupe_key, **fields
-                )
-        except IntegrityError:
-            return _duplicate(row, event.dedupe_key, fields)
-        transaction.on_commit(lambda: _enqueue(row.pk))
+    row = _insert_unless_taken(**raw, **fields, state=State.QUEUED, dedupe_key=event.dedupe_key)
+    if row is None:
+        return _duplicate(raw, event.dedupe_key, fields)
+    transaction.on_commit(lambda: _enqueue(row.pk))
     return Receipt(200, row.pk, "queued")
 
 
-def _duplicate(row: WebhookEvent, dedupe_key: str, fields: dict[str, Any]) -> Receipt:
+def _insert_unless_taken(**values: Any) -> WebhookEvent | None:
+    """INSERT the row; None when its dedupe key is taken.
+
+    In autocommit (a plain request) the INSERT is its own transaction: no savepoint
+    round trips. Inside a caller's transaction a savepoint keeps that one usable.
+    """
+    try:
+        if transaction.get_autocommit():
+            return WebhookEvent.objects.create(**values)
+        with transaction.atomic():
+            return WebhookEvent.objects.create(**values)
+    except IntegrityError:
+        return None
+
+
+def _duplicate(raw: dict[str, Any], dedupe_key: str, fields: dict[str, Any]) -> Receipt:
     """Keep the copy as a duplicate; queue the original again if it never got applied."""
-    original = WebhookEvent.objects.get(provider=row.provider, dedupe_key=dedupe_key)
-    WebhookEvent.objects.filter(pk=row.pk).update(
-        state=State.DUPLICATE, error=f"duplicate of delivery {original.pk}", **fields
-    )
-    if original.state not in REDO_ON_REDELIVERY:
-        return Receipt(200, row.pk, "duplicate")
-    WebhookEvent.objects.filter(pk=original.pk, state__in=REDO_ON_REDELIVERY).update(
-        state=State.QUEUED
-    )
-    transaction.on_commit(lambda: _enqueue(original.pk))
+    with transaction.atomic():
+        original = WebhookEvent.objects.select_for_update().get(
+            provider=raw["provider"], dedupe_key=dedupe_key
+        )
+        row = WebhookEvent.objects.create(
+            **raw, **fields, state=State.DUPLICATE, error=f"duplicate of delivery {original.pk}"
+        )
+        if original.state not in REDO_ON_REDELIVERY:
+            return Receipt(200, row.pk, "duplicate")
+        WebhookEvent.objects.filter(pk=original.pk).update(state=State.QUEUED)
+        transaction.on_commit(lambda: _enqueue(original.pk))
     return Receipt(200, row.pk, "requeued")
 
 
