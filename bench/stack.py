@@ -23,6 +23,7 @@ ADMIN_DSN = os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5
 DB_NAME = "kyc_bench"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 QUEUE = "kyc-bench"
+last_process: subprocess.Popen[bytes] | None = None  # the newest stack process, for /proc
 
 
 def free_port() -> int:
@@ -120,6 +121,8 @@ def process(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    global last_process
+    last_process = proc
     try:
         wait_until(lambda: proc.poll() is not None or ready(), limit=60, what=name)
         if proc.poll() is not None:

@@ -13,6 +13,7 @@ import warnings
 from dataclasses import dataclass
 from typing import IO, Any
 
+from boto3.s3.transfer import TransferConfig
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import transaction
@@ -97,8 +98,12 @@ def document_store(*, verification: Verification, kind: str, upload: IO[bytes]) 
     """The no-JavaScript path: stream a posted file to the bucket, then check it."""
     key = f"documents/{verification.client_reference_id}/{kind}/{uuid.uuid4().hex}"
     document = Document.objects.create(verification=verification, kind=kind, key=key)
+    # One streamed PUT from the file: boto3's default multipart upload keeps 8 MB parts in memory.
+    single_put = TransferConfig(
+        multipart_threshold=settings.DOCUMENT_MAX_BYTES + 1, use_threads=False
+    )
     documents_storage().connection.meta.client.upload_fileobj(
-        upload, documents_storage().bucket_name, key
+        upload, documents_storage().bucket_name, key, Config=single_put
     )
     return document_check(document_id=document.pk)
 
