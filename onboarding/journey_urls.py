@@ -7,6 +7,8 @@ from django.urls import path
 from onboarding.views import bank, fix, kyc, profile, start, status, uploads
 
 urlpatterns = [
+    # /verify/ itself: where the user stands decides the page.
+    path("", start.start, name="journey"),
     path("start/", start.start, name="start"),
     path("profile/", profile.profile, name="profile"),
     path("documents/", uploads.uploads, name="uploads"),
