@@ -28,6 +28,7 @@ from kyc.services.staff import StaffActionRefused, StaffResult
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
     VerificationAdminBase = ModelAdmin[Verification]
 else:
@@ -200,54 +201,53 @@ def run_bulk(
         model_admin.message_user(request, failure, messages.WARNING)
 
 
-@admin.action(description=gettext_lazy("Refresh status from the provider"), permissions=["refresh"])
-def refresh_selected(
-    model_admin: VerificationAdminBase, request: HttpRequest, queryset: QuerySet[Verification]
-) -> None:
-    run_bulk(
-        model_admin,
-        request,
-        queryset,
-        lambda pk: staff.staff_refresh(verification_id=pk, actor=request.user),
-    )
+BulkAction = Callable[[Any, HttpRequest, QuerySet[Verification]], None]
 
 
-@admin.action(description=gettext_lazy("Retry the latest submission"), permissions=["retry"])
-def retry_selected(
-    model_admin: VerificationAdminBase, request: HttpRequest, queryset: QuerySet[Verification]
-) -> None:
-    run_bulk(
-        model_admin,
-        request,
-        queryset,
-        lambda pk: staff.staff_retry_submission(verification_id=pk, actor=request.user),
-    )
+def bulk_action(
+    name: str, service: Callable[..., StaffResult], description: StrOrPromise, permission: str
+) -> BulkAction:
+    """A changelist action that runs one staff service per selected verification."""
+
+    @admin.action(description=description, permissions=[permission])
+    def action(
+        model_admin: VerificationAdminBase, request: HttpRequest, queryset: QuerySet[Verification]
+    ) -> None:
+        run_bulk(
+            model_admin,
+            request,
+            queryset,
+            lambda pk: service(verification_id=pk, actor=request.user),
+        )
+
+    action.__name__ = name  # the admin identifies an action by its function's name
+    return action
 
 
-@admin.action(
-    description=gettext_lazy("Ask the users to resubmit"), permissions=["request_resubmission"]
+refresh_selected = bulk_action(
+    "refresh_selected",
+    staff.staff_refresh,
+    gettext_lazy("Refresh status from the provider"),
+    "refresh",
 )
-def request_resubmission_selected(
-    model_admin: VerificationAdminBase, request: HttpRequest, queryset: QuerySet[Verification]
-) -> None:
-    run_bulk(
-        model_admin,
-        request,
-        queryset,
-        lambda pk: staff.staff_request_resubmission(verification_id=pk, actor=request.user),
-    )
-
-
-@admin.action(description=gettext_lazy("Resubmit the stored data"), permissions=["resubmit"])
-def resubmit_selected(
-    model_admin: VerificationAdminBase, request: HttpRequest, queryset: QuerySet[Verification]
-) -> None:
-    run_bulk(
-        model_admin,
-        request,
-        queryset,
-        lambda pk: staff.staff_resubmit(verification_id=pk, actor=request.user),
-    )
+retry_selected = bulk_action(
+    "retry_selected",
+    staff.staff_retry_submission,
+    gettext_lazy("Retry the latest submission"),
+    "retry",
+)
+request_resubmission_selected = bulk_action(
+    "request_resubmission_selected",
+    staff.staff_request_resubmission,
+    gettext_lazy("Ask the users to resubmit"),
+    "request_resubmission",
+)
+resubmit_selected = bulk_action(
+    "resubmit_selected",
+    staff.staff_resubmit,
+    gettext_lazy("Resubmit the stored data"),
+    "resubmit",
+)
 
 
 @admin.action(description=gettext_lazy("Reset KYC…"), permissions=["reset"])
