@@ -20,11 +20,12 @@ from kyc.providers.errors import TransientProviderError
 from kyc.services import banks, customers, polling, submissions, sweeper, webhooks
 from kyc.services.notify import absolute
 
-# Provider calls: retry only what is transient, with exponential backoff (2 s doubling, 10 min
-# cap, jittered). Past the last retry the sweeper picks the work up again.
+# Provider calls: retry only what is transient, with exponential backoff (KYC_RETRY_BACKOFF s,
+# 2 by default, doubling; 10 min cap, jittered). Past the last retry the sweeper picks the work
+# up again.
 provider_task = shared_task(
     autoretry_for=(TransientProviderError,),
-    retry_backoff=2,
+    retry_backoff=settings.KYC_RETRY_BACKOFF,
     retry_backoff_max=600,
     retry_jitter=True,
     max_retries=12,

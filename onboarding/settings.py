@@ -187,6 +187,9 @@ DOLLARPE_API_SECRET = env_str("DOLLARPE_API_SECRET", "sandbox-secret")
 DOLLARPE_JSON_STYLE = env_choice("DOLLARPE_JSON_STYLE", "python", ("python", "compact"))
 DOLLARPE_TIMEOUT = env_float("DOLLARPE_TIMEOUT", 10.0, minimum=0.1)
 DOLLARPE_WEBHOOK_TOLERANCE = env_int("DOLLARPE_WEBHOOK_TOLERANCE", 300, minimum=1)
+# A provider call that failed transiently is retried after a random delay of up to
+# KYC_RETRY_BACKOFF * 2**n seconds (the n-th retry; full jitter, capped at 600 s).
+KYC_RETRY_BACKOFF = env_int("KYC_RETRY_BACKOFF", 2, minimum=1)
 # How long a customer's KYC form configuration is reused before it is fetched again.
 KYC_CONFIG_TTL = env_int("KYC_CONFIG_TTL", 3600, minimum=0)
 # A verification still being checked after this many seconds is "stuck" in the admin list.
@@ -291,6 +294,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    # urllib3 logs full URLs at DEBUG, presigned ones included: keep it quiet.
-    "loggers": {"urllib3": {"level": "WARNING"}, "botocore": {"level": "WARNING"}},
+    # urllib3 logs full URLs at DEBUG, presigned ones included, botocore signed requests, and
+    # django.template the whole template context (CSRF token, form values) for every missing
+    # variable: keep them quiet even at LOG_LEVEL=DEBUG.
+    "loggers": {
+        "urllib3": {"level": "WARNING"},
+        "botocore": {"level": "WARNING"},
+        "django.template": {"level": "INFO"},
+    },
 }
