@@ -109,7 +109,7 @@ def run(report: Report) -> None:
                     p95,
                     "ms",
                     baseline,
-                    "bare ordered SELECT LIMIT 100",
+                    "stock Django admin user list",
                     f"{queries} queries",
                 )
             )
