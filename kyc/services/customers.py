@@ -26,7 +26,6 @@ PROFILE_FIELDS = ("full_name", "email", "phone", "nationality", "non_resident", 
 @dataclass(frozen=True)
 class CreateOutcome:
     created: bool
-    retrying: bool = False  # the provider could not be reached: a task tries again
     errors: dict[str, list[str]] | None = None  # the provider refused these fields
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from kyc.models import AuditEvent, Status, Verification
+from kyc.models import Status, Verification
 from kyc.services.audit import audit_record
 from kyc.services.notify import email_after_commit
 
@@ -117,7 +117,3 @@ def verification_reset_local(*, verification_id: int, source: str, actor: Any, n
             to_status=Status.UNVERIFIED,
             note=note,
         )
-
-
-def last_audit(verification: Verification) -> AuditEvent | None:
-    return verification.audit_events.order_by("-created_at").first()

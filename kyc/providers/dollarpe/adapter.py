@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from pydantic import ValidationError
@@ -39,7 +39,9 @@ FIX_KINDS = {
     "DOCUMENT_VERIFICATION_FAILED": "document",
     "SELFIE_VERIFICATION_FAILED": "selfie",
 }
-LIST_PAGES_SEARCHED = 50  # when finding a customer whose create answer was lost
+# Pages searched when finding a customer or account whose create answer was lost.
+LIST_PAGES_SEARCHED = 50
+R = TypeVar("R")
 
 
 def _dmy(iso: str | date) -> str:
@@ -68,14 +70,10 @@ class DollarPeProvider:
 
     def find_customer(self, client_reference_id: str) -> str | None:
         """The customer created under our reference (when the create answer was lost)."""
-        for page_number in range(1, LIST_PAGES_SEARCHED + 1):
-            page = self.client.list_customers(page_number)
-            for customer in page.results:
-                if customer.client_reference_id == client_reference_id:
-                    return customer.id
-            if not page.next:
-                return None
-        return None
+        found = _first_listed(
+            self.client.list_customers, lambda c: c.client_reference_id == client_reference_id
+        )
+        return None if found is None else found.id
 
     @staticmethod
     def profile_errors(error: PermanentProviderError) -> dict[str, list[str]]:
@@ -170,18 +168,16 @@ class DollarPeProvider:
     def find_bank_account(self, bank: BankAccount) -> BankSnapshot | None:
         """Our customer's account with the same number or VPA (an earlier attempt's)."""
         customer_id = _customer_id(bank.verification)
-        for page_number in range(1, LIST_PAGES_SEARCHED + 1):
-            page = self.client.list_bank_accounts(customer_id, page_number)
-            for answer in page.results:
-                same = (bank.vpa and answer.vpa == bank.vpa) or (
-                    bank.account_number and answer.account_number == bank.account_number
-                )
-                if same:
-                    status, reason = answer.bank_account_status, answer.failure_reason or ""
-                    return BankSnapshot(answer.id, status, reason)
-            if not page.next:
-                return None
-        return None
+        answer = _first_listed(
+            lambda page: self.client.list_bank_accounts(customer_id, page),
+            lambda a: bool(
+                (bank.vpa and a.vpa == bank.vpa)
+                or (bank.account_number and a.account_number == bank.account_number)
+            ),
+        )
+        if answer is None:
+            return None
+        return BankSnapshot(answer.id, answer.bank_account_status, answer.failure_reason or "")
 
     def bank_status(self, bank: BankAccount) -> BankSnapshot:
         assert bank.provider_bank_id is not None
@@ -214,6 +210,16 @@ class DollarPeProvider:
             raw_type=event.type,
             raw_event=event.event,
         )
+
+
+def _first_listed(fetch: Callable[[int], t.Page[R]], matches: Callable[[R], bool]) -> R | None:
+    """The first listed item that matches, searching at most LIST_PAGES_SEARCHED pages."""
+    for page_number in range(1, LIST_PAGES_SEARCHED + 1):
+        page = fetch(page_number)
+        found = next((item for item in page.results if matches(item)), None)
+        if found is not None or not page.next:
+            return found
+    return None
 
 
 def _customer_id(verification: Verification) -> str:
