@@ -290,8 +290,11 @@ def test_a_database_that_is_away_gives_503_and_writes_nothing(client: Any) -> No
     body, headers = builders.signed_delivery("CUSTOMER", str(uuid.uuid4()), "VERIFIED")
     saved = dict(connection.settings_dict)
     connection.close()
-    connection.settings_dict["HOST"] = "127.0.0.1"
-    connection.settings_dict["PORT"] = str(free_port())  # nothing listens there
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = "/nonexistent/folder/db.sqlite3"  # cannot be opened
+    else:
+        connection.settings_dict["HOST"] = "127.0.0.1"
+        connection.settings_dict["PORT"] = str(free_port())  # nothing listens there
     try:
         response = post(client, body, headers)
     finally:
