@@ -31,6 +31,16 @@ def check_production_services(
                 "CELERY_BROKER_URL is not set: using the filesystem broker.", id="onboarding.W002"
             )
         )
+    if settings.CACHE_URL.startswith("file") and not settings.CELERY_BROKER_URL.startswith(
+        "filesystem"
+    ):
+        messages.append(
+            Warning(
+                "CACHE_URL is a folder on this machine while the broker is shared: web and "
+                "worker processes on other machines would not see the webhook wake-up flag.",
+                id="onboarding.W006",
+            )
+        )
     if _is_local(settings.AWS_S3_ENDPOINT_URL):
         messages.append(
             Warning("AWS_S3_ENDPOINT_URL points at the local S3 emulator.", id="onboarding.W003")

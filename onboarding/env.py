@@ -15,8 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
-# Schemes whose URL names no host: sqlite:///path, kombu's filesystem://
-_HOSTLESS_SCHEMES = {"sqlite", "filesystem"}
+# Schemes whose URL names no host: sqlite:///path, kombu's filesystem://, file:///path
+_HOSTLESS_SCHEMES = {"sqlite", "filesystem", "file"}
 
 
 def _raw(name: str) -> str | None:

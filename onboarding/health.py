@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.storage import storages
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -39,6 +40,13 @@ def check_broker() -> None:
                 raise OSError("broker folder is missing or not writable")
 
 
+def check_cache() -> None:
+    # The webhook wake-up flag lives there: without it every delivery publishes a task.
+    cache.set("healthz", "ok", CHECK_TIMEOUT)
+    if cache.get("healthz") != "ok":
+        raise OSError("the cache did not keep a value")
+
+
 def check_storage() -> None:
     storage: Any = storages["documents"]
     storage.connection.meta.client.head_bucket(Bucket=storage.bucket_name)
@@ -47,6 +55,7 @@ def check_storage() -> None:
 CHECKS: dict[str, Callable[[], None]] = {
     "database": check_database,
     "broker": check_broker,
+    "cache": check_cache,
     "storage": check_storage,
 }
 

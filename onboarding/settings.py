@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from botocore.config import Config as BotoConfig
@@ -178,6 +179,35 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "kyc")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- Cache ---------------------------------------------------------------------------------
+# Shared by the web and worker processes: it holds the webhook wake-up flag (one drain task
+# per burst of deliveries, not one task per delivery). The broker's Redis when the broker is
+# Redis, otherwise a folder under KYC_VAR_DIR (one machine only: `check --deploy` says so).
+_CACHE_DEFAULT = (
+    CELERY_BROKER_URL
+    if CELERY_BROKER_URL.startswith("redis")
+    else f"file://{(VAR_DIR / 'cache').as_posix()}"
+)
+CACHE_URL = env_url("CACHE_URL", _CACHE_DEFAULT, schemes=("redis", "rediss", "file"))
+CACHES: dict[str, dict[str, Any]]
+if CACHE_URL.startswith("file:"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": CACHE_URL.removeprefix("file://"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "onboarding.cache.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "kyc",
+            # A Redis that hangs must not hang a request: the callers fall back.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+
 # --- DollarPe -------------------------------------------------------------------------------
 DOLLARPE_BASE_URL = env_url("DOLLARPE_BASE_URL", "http://127.0.0.1:8100")
 DOLLARPE_API_KEY = env_str("DOLLARPE_API_KEY", "sandbox-key")
@@ -200,6 +230,10 @@ DOLLARPE_SANDBOX = env_bool("DOLLARPE_SANDBOX", True)
 # --- Webhooks, polling and sweeper ---------------------------------------------------------
 # A webhook body larger than this is refused (413) without being read whole.
 WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 64 * 1024, minimum=1024)
+# Deliveries are processed by one drain task per burst, woken through a flag in the cache
+# (kyc/services/wakeups.py); the flag expires after this many seconds, the longest a lost
+# drain task can hold deliveries back.
+WEBHOOK_WAKE_TTL = env_int("WEBHOOK_WAKE_TTL", 10, minimum=1)
 # The polling fallback for lost or late webhooks: every KYC_POLL_EVERY seconds, PROCESSING
 # verifications (and bank accounts) with no news for KYC_POLL_AFTER seconds are asked about,
 # never more than once per KYC_POLL_MIN_INTERVAL seconds per customer.

@@ -59,3 +59,9 @@ def test_embedded_defaults_are_flagged_for_production():
     assert result.returncode != 0
     for code in ("onboarding.E001", "onboarding.W001", "onboarding.W002"):
         assert code in result.stderr
+
+
+def test_a_cache_on_this_machine_beside_a_shared_broker_is_flagged():
+    result = _check(CACHE_URL="file:///var/cache/kyc")
+    assert result.returncode != 0
+    assert "onboarding.W006" in result.stderr

@@ -20,7 +20,7 @@ def test_all_services_answer(client):
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "broker", "storage"}
+    assert set(body["checks"]) == {"database", "broker", "cache", "storage"}
     assert all(check["ok"] for check in body["checks"].values())
     assert response["Cache-Control"].startswith("max-age=0")
 
@@ -59,6 +59,22 @@ def test_broker_down_is_a_503(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["broker"]["ok"] is False
+
+
+def test_cache_down_is_a_503(client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "onboarding.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"] == {
+        "ok": False,
+        "error": "ConnectionError",
+        "ms": response.json()["checks"]["cache"]["ms"],
+    }
 
 
 def test_only_get_is_allowed(client):

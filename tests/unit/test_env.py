@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -55,8 +56,9 @@ def test_required_without_default(monkeypatch):
         env_str("X_REQUIRED")
 
 
-def _start_django(**env: str) -> subprocess.CompletedProcess[str]:
-    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+def _start_django(show: str = "DEBUG", **env: str) -> subprocess.CompletedProcess[str]:
+    code = f"import django; django.setup(); from django.conf import settings; print({show})"
+    code = code.replace("print(", "print(settings.", 1)
     return subprocess.run(
         [sys.executable, "-c", code],
         env={"DJANGO_SETTINGS_MODULE": "onboarding.settings", "PATH": "/usr/bin", **env},
@@ -83,3 +85,34 @@ def test_embedded_defaults_start_without_any_service_configured(tmp_path):
     result = _start_django(DJANGO_DEBUG="true", KYC_VAR_DIR=str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def _cache(tmp_path: Path, **env: str) -> tuple[str, str]:
+    show = 'CACHES["default"]["BACKEND"], settings.CACHES["default"]["LOCATION"]'
+    result = _start_django(show, DJANGO_DEBUG="true", KYC_VAR_DIR=str(tmp_path), **env)
+    assert result.returncode == 0, result.stderr
+    backend, location = result.stdout.split()
+    return backend, location
+
+
+def test_the_cache_is_a_folder_beside_the_filesystem_broker(tmp_path):
+    assert _cache(tmp_path) == (
+        "django.core.cache.backends.filebased.FileBasedCache",
+        str(tmp_path / "cache"),
+    )
+
+
+def test_the_cache_is_the_brokers_redis_unless_told_otherwise(tmp_path):
+    broker = "redis://broker.internal:6379/3"
+    assert _cache(tmp_path, CELERY_BROKER_URL=broker) == ("onboarding.cache.RedisCache", broker)
+    own = "rediss://cache.internal:6380/0"
+    assert _cache(tmp_path, CELERY_BROKER_URL=broker, CACHE_URL=own)[1] == own
+
+
+def test_a_cache_url_of_another_kind_is_refused_by_name(tmp_path):
+    result = _start_django(
+        DJANGO_DEBUG="true", KYC_VAR_DIR=str(tmp_path), CACHE_URL="memcached://cache:11211"
+    )
+    assert result.returncode != 0
+    assert "CACHE_URL" in result.stderr
+    assert "memcached://cache" not in result.stderr
