@@ -87,6 +87,18 @@ def process_webhook(*, event_id: int) -> str:
     return webhooks.webhook_process(event_id=event_id)
 
 
+# The intake's wake-up: every queued delivery, in one task per burst (webhooks_wake).
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=10,
+)
+def drain_webhooks(*, flag: str | None = None) -> int:
+    return webhooks.webhooks_drain(flag=flag)
+
+
 @shared_task
 def poll_processing() -> int:
     return len(polling.processing_poll().checks)

@@ -5,21 +5,19 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
 
 from kyc.models import AuditEvent, BankAccount, Status, Verification, WebhookEvent
 from kyc.providers.dollarpe.client import DollarPeClient
 from kyc.services.banks import bank_account_add
 from kyc.services.webhooks import webhook_reprocess
 from tests.support import builders
+from tests.support.database import verification_updates_refused
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -182,29 +180,6 @@ def test_identical_deliveries_at_the_same_moment_are_applied_once(
     verification.refresh_from_db()
     assert verification.status == Status.VERIFIED
     assert status_changes(verification, Status.VERIFIED) == 1
-
-
-@contextmanager
-def verification_updates_refused(verification: Verification) -> Iterator[None]:
-    """The database refuses to update this one verification (a fault at the boundary we own)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL triggers")
-    name = f"kyc_test_refuse_{verification.pk}"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'the database refused this update (test)'; END $$"
-        )
-        cursor.execute(
-            f"CREATE TRIGGER {name} BEFORE UPDATE ON kyc_verification FOR EACH ROW "
-            f"WHEN (OLD.id = {int(verification.pk)}) EXECUTE FUNCTION {name}()"
-        )
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TRIGGER {name} ON kyc_verification")
-            cursor.execute(f"DROP FUNCTION {name}()")
 
 
 def _first_processing_fails(emulator: Any, timestamp: str) -> tuple[Verification, WebhookEvent]:

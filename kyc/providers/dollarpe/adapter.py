@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
@@ -53,7 +54,12 @@ class DollarPeProvider:
     name = "dollarpe"
 
     def __init__(self, *, observers: Sequence[CallObserver] = ()) -> None:
-        self.client = DollarPeClient.from_settings(observers=observers)
+        self._observers = observers
+
+    @cached_property
+    def client(self) -> DollarPeClient:
+        # Built on first use: reading a webhook (the intake's hot path) needs no HTTP client.
+        return DollarPeClient.from_settings(observers=self._observers)
 
     # --- customers ---------------------------------------------------------------------------
     def create_customer(self, verification: Verification) -> str:
