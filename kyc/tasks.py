@@ -100,6 +100,11 @@ def drain_webhooks(*, flag: str | None = None) -> int:
 
 
 @shared_task
+def webhooks_heartbeat() -> bool:
+    return webhooks.webhooks_heartbeat()
+
+
+@shared_task
 def poll_processing() -> int:
     return len(polling.processing_poll().checks)
 

@@ -231,8 +231,8 @@ DOLLARPE_SANDBOX = env_bool("DOLLARPE_SANDBOX", True)
 # A webhook body larger than this is refused (413) without being read whole.
 WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 64 * 1024, minimum=1024)
 # Deliveries are processed by one drain task per burst, woken through a flag in the cache
-# (kyc/services/wakeups.py); the flag expires after this many seconds, the longest a lost
-# drain task can hold deliveries back.
+# (kyc/services/wakeups.py). The flag expires after this many seconds, and beat wakes a drain
+# as often if deliveries wait: a lost drain task holds them back for about twice this at most.
 WEBHOOK_WAKE_TTL = env_int("WEBHOOK_WAKE_TTL", 10, minimum=1)
 # The polling fallback for lost or late webhooks: every KYC_POLL_EVERY seconds, PROCESSING
 # verifications (and bank accounts) with no news for KYC_POLL_AFTER seconds are asked about,
@@ -253,6 +253,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kyc.tasks.poll_processing",
         "schedule": float(KYC_POLL_EVERY),
         "options": {"expires": float(KYC_POLL_EVERY)},
+    },
+    "kyc-webhooks-heartbeat": {
+        "task": "kyc.tasks.webhooks_heartbeat",
+        "schedule": float(WEBHOOK_WAKE_TTL),
+        "options": {"expires": float(WEBHOOK_WAKE_TTL)},
     },
     "kyc-sweep-submissions": {
         "task": "kyc.tasks.sweep_submissions",

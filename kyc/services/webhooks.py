@@ -9,6 +9,7 @@ original again: dj-stripe's known bug, avoided.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 from collections.abc import Mapping
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from celery import current_app
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.datastructures import CaseInsensitiveMapping
 from django.utils.translation import gettext as _
@@ -30,7 +32,7 @@ from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
 from kyc.services.banks import bank_apply_status
 from kyc.services.status import verification_apply_status
-from kyc.services.wakeups import flag_clear, webhooks_wake
+from kyc.services.wakeups import flag_clear, wake_now, webhooks_wake
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ REASON_MAX = 64  # Verification.failure_reason and BankAccount.failure_reason
 DRAIN_BATCH = 200  # queued ids read per query by a drain
 BUSY = "busy"  # webhook_process(skip_locked=True) found the row locked by another drain
 DB_TRANSIENT = (OperationalError, InterfaceError)
+TRANSIENT_LIMIT = 3  # transient database errors in a row that stop a drain
+RETRY_DELAY = 2  # seconds before a row handed over by a drain is tried again
 
 
 @dataclass(frozen=True)
@@ -99,12 +103,13 @@ def webhook_store(
 def webhook_receive(
     *, provider: str, headers: Mapping[str, str], body: bytes, remote_addr: str | None
 ) -> Receipt:
-    """Store, verify and deduplicate one delivery; processing is queued after commit.
+    """Store, verify and deduplicate one delivery; a drain is woken after commit.
 
     Verifying is pure computation, so it runs first and the raw request is stored with
     its verdict in one INSERT: one commit per delivery, as cheap as storing it alone. If
     verifying fails unexpectedly the raw request is still stored before the error rises.
-    Raises one of UNAVAILABLE when the database or the broker is away (answer 5xx).
+    Raises one of UNAVAILABLE when the database is away, or when the broker is and this
+    delivery's wake-up was due at once (kyc/services/wakeups.py): answer 5xx.
     """
     raw = _raw(provider, headers, body, remote_addr)
     try:
@@ -157,7 +162,11 @@ def _insert_sql(vendor: str, names: tuple[str, ...]) -> str:
     # Names come from the model's metadata, quoted; every value is a parameter.
     table, pk = quote(WebhookEvent._meta.db_table), quote(_FIELDS["id"].column)
     insert = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    return f"{insert} ON CONFLICT DO NOTHING RETURNING {pk}"
+    # Only the dedupe constraint (kyc_unique_webhook_delivery, partial) turns the row away:
+    # any other conflict still raises.
+    provider, key = quote(_FIELDS["provider"].column), quote(_FIELDS["dedupe_key"].column)
+    target = f"({provider}, {key}) WHERE {key} IS NOT NULL"
+    return f"{insert} ON CONFLICT {target} DO NOTHING RETURNING {pk}"
 
 
 def _duplicate(raw: dict[str, Any], dedupe_key: str, fields: dict[str, Any]) -> Receipt:
@@ -213,35 +222,65 @@ def _ip_or_none(value: str | None) -> str | None:
 
 # --- processing -------------------------------------------------------------------------------
 def webhooks_drain(*, flag: str | None = None) -> int:
-    """Process every delivery queued when this starts, oldest first; how many were applied.
+    """Process the deliveries queued when it starts, oldest first; how many it went through.
 
-    Rows another drain is applying are skipped (it holds their lock), so two drains share
-    a backlog instead of queueing behind each other. A row that fails is kept as failed
-    with its error (see webhook_process) and the drain goes on; a database error stops
-    the drain, whose task then retries, after handing that row to its own retrying task.
+    It clears its wake-up flag first (kyc/services/wakeups.py), then takes every row
+    queued up to the newest one at that moment: a delivery committed later woke a drain
+    of its own, so a steady stream never keeps one drain (and its worker) forever.
+    Rows another drain holds are skipped (BUSY), so two drains share a backlog instead
+    of waiting on each other. A row that fails is kept failed with its error (see
+    webhook_process) and the drain goes on. A row hit by a transient database error is
+    handed to its own task, which retries it with backoff; after TRANSIENT_LIMIT of those
+    in a row the database itself is away, and the drain stops so that its task retries.
     """
     if flag:
         flag_clear(flag)
-    applied, after = 0, 0
-    while True:
+    newest = WebhookEvent.objects.filter(state=State.QUEUED).aggregate(newest=Max("pk"))["newest"]
+    handled, after, transient = 0, 0, 0
+    while newest is not None and after < newest:
         batch = list(
-            WebhookEvent.objects.filter(state=State.QUEUED, pk__gt=after)
+            WebhookEvent.objects.filter(state=State.QUEUED, pk__gt=after, pk__lte=newest)
             .order_by("pk")
             .values_list("pk", flat=True)[:DRAIN_BATCH]
         )
         if not batch:
-            return applied
+            break
         for event_id in batch:
             try:
                 state = webhook_process(event_id=event_id, skip_locked=True)
             except DB_TRANSIENT:
-                _enqueue(event_id)
-                raise
+                _retry_later(event_id)
+                transient += 1
+                if transient >= TRANSIENT_LIMIT:
+                    raise
+                continue
             except Exception:  # kept on the row (failed, with the error) for staff to see
                 logger.exception("webhook %s: processing failed", event_id)
-                continue
-            applied += state != BUSY
+            else:
+                handled += state != BUSY
+            transient = 0
         after = batch[-1]
+    return handled
+
+
+def webhooks_heartbeat() -> bool:
+    """Wake a drain if deliveries are queued: the net under a drain message lost after its
+    flag was set. One indexed EXISTS when nothing waits; while the flag is up it publishes
+    nothing, so it adds at most one drain per run. Whether it published one."""
+    if not WebhookEvent.objects.filter(state=State.QUEUED).exists():
+        return False
+    return wake_now(current_app.conf.task_default_queue)
+
+
+def _retry_later(event_id: int) -> None:
+    """Hand a row to its own retrying task; if that cannot be published, queue it again."""
+    from kyc.tasks import process_webhook
+
+    try:
+        process_webhook.apply_async(kwargs={"event_id": event_id}, countdown=RETRY_DELAY)
+    except BrokerError:
+        with contextlib.suppress(*UNAVAILABLE):  # else it is still queued: never recorded
+            WebhookEvent.objects.filter(pk=event_id, state=State.FAILED).update(state=State.QUEUED)
 
 
 def webhook_process(*, event_id: int, skip_locked: bool = False) -> str:

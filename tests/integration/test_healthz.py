@@ -61,7 +61,7 @@ def test_broker_down_is_a_503(client, monkeypatch):
     assert response.json()["checks"]["broker"]["ok"] is False
 
 
-def test_cache_down_is_a_503(client, settings):
+def test_cache_down_is_reported_as_degraded_not_down(client, settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "onboarding.cache.RedisCache",
@@ -69,7 +69,8 @@ def test_cache_down_is_a_503(client, settings):
         }
     }
     response = client.get("/healthz")
-    assert response.status_code == 503
+    assert response.status_code == 200  # the intake works without it, one task per delivery
+    assert response.json()["status"] == "degraded"
     assert response.json()["checks"]["cache"] == {
         "ok": False,
         "error": "ConnectionError",

@@ -61,7 +61,7 @@ def test_a_valid_delivery_is_stored_raw_then_queued_after_commit(
     assert (row.event_type, row.event) == ("CUSTOMER", "VERIFIED")
     assert row.dedupe_key
     assert row.dedupe_key.startswith("CUSTOMER:")
-    assert len(callbacks) == 1  # the processing task, handed over only after commit
+    assert len(callbacks) == 1  # the drain's wake-up, only after commit
 
 
 @pytest.mark.django_db

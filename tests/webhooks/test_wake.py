@@ -7,6 +7,7 @@ then run here, as the task runs it.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 from collections.abc import Iterator
@@ -20,7 +21,12 @@ from django.test import Client
 from kyc.models import Status, Verification, WebhookEvent
 from kyc.providers.dollarpe.webhooks import WEBHOOK_PATH
 from kyc.services import wakeups
-from kyc.services.webhooks import webhook_process, webhooks_drain
+from kyc.services.webhooks import (
+    TRANSIENT_LIMIT,
+    webhook_process,
+    webhooks_drain,
+    webhooks_heartbeat,
+)
 from tests.faults.processes import private_queue, publishing_to
 from tests.settings import free_port
 from tests.support import builders
@@ -86,17 +92,15 @@ def test_a_burst_of_deliveries_publishes_one_drain_that_applies_them_all(
     assert published(queue) == [DRAIN]
 
 
-def test_a_flag_left_by_a_lost_drain_holds_deliveries_no_longer_than_its_ttl(
-    queue: str, settings: Any
-) -> None:
-    settings.WEBHOOK_WAKE_TTL = 1
+def test_a_flag_left_by_a_lost_drain_expires_after_its_ttl(queue: str, settings: Any) -> None:
+    settings.WEBHOOK_WAKE_TTL = 3
     first, second, third = unknown(), unknown(), unknown()
     assert deliver(first).status_code == 200
     assert published(queue) == [DRAIN]
     drop_messages(queue)  # the drain is lost (a broker restarted without its data)
     assert deliver(second).status_code == 200
     assert published(queue) == []  # the flag is still up: no drain for now
-    wait_for(lambda: cache.get(wakeups.wake_flag(queue)), lambda value: value is None, limit=5)
+    wait_for(lambda: cache.get(wakeups.wake_flag(queue)), lambda value: value is None, limit=10)
     assert deliver(third).status_code == 200
     assert published(queue) == [DRAIN]
 
@@ -104,6 +108,20 @@ def test_a_flag_left_by_a_lost_drain_holds_deliveries_no_longer_than_its_ttl(
     rows = WebhookEvent.objects.filter(entity_id__in=[first, second, third])
     assert set(rows.values_list("state", flat=True)) == {State.UNMATCHED}
     assert rows.count() == 3
+
+
+def test_the_heartbeat_wakes_a_drain_for_deliveries_left_queued(queue: str) -> None:
+    assert webhooks_heartbeat() is False  # nothing queued: nothing published
+    assert published(queue) == []
+    customer = unknown()
+    assert deliver(customer).status_code == 200
+    drop_messages(queue)  # its drain is lost, and no other delivery comes
+    assert webhooks_heartbeat() is False  # the flag is up: a drain may still be on its way
+    cache.delete(wakeups.wake_flag(queue))  # the flag expired (WEBHOOK_WAKE_TTL)
+    assert webhooks_heartbeat() is True
+    assert published(queue) == [DRAIN]
+    webhooks_drain(flag=wakeups.wake_flag(queue))
+    assert WebhookEvent.objects.get(entity_id=customer).state == State.UNMATCHED
 
 
 def test_a_drain_that_cannot_be_published_gives_503_and_the_redelivery_wakes_it(
@@ -155,7 +173,7 @@ def test_within_its_window_a_process_checks_the_flag_once(queue: str) -> None:
 
 
 def test_the_deferred_check_runs_by_itself_when_the_window_ends(queue: str) -> None:
-    coalescer = wakeups.Coalescer(window=0.2)
+    coalescer = wakeups.Coalescer(window=1.0)
     assert coalescer.defer(queue) is False
     assert coalescer.defer(queue) is True
     wait_for(lambda: queued_tasks(queue), lambda tasks: tasks == [DRAIN], limit=5)
@@ -224,15 +242,51 @@ def test_a_delivery_that_fails_does_not_stop_the_drain(
 def test_a_transient_database_error_hands_the_row_to_its_own_retrying_task(
     quiet: list[Verification], queue: str
 ) -> None:
-    verification = quiet[0]
-    assert deliver(builders.customer_id(verification)).status_code == 200
+    hit = quiet[0]
+    for verification in quiet:
+        assert deliver(builders.customer_id(verification)).status_code == 200
     drop_messages(queue)
-    row = WebhookEvent.objects.get(entity_id=builders.customer_id(verification))
-    with verification_updates_refused(verification, CANCELED), pytest.raises(OperationalError):
-        webhooks_drain()  # the drain task retries itself (autoretry_for)
-    assert published(queue) == ["kyc.tasks.process_webhook"]  # with its own retries
-    row.refresh_from_db()
+    with verification_updates_refused(hit, CANCELED):
+        assert webhooks_drain() == 1  # the other delivery is applied all the same (and emailed)
+    retried = [task for task in published(queue) if "webhook" in task]
+    assert retried == ["kyc.tasks.process_webhook"]  # which retries with backoff
+    row = WebhookEvent.objects.get(entity_id=builders.customer_id(hit))
     assert row.state == State.FAILED
     assert webhook_process(event_id=row.pk) == State.PROCESSED  # what that task runs
-    verification.refresh_from_db()
-    assert verification.status == Status.VERIFIED
+    assert {v.status for v in Verification.objects.filter(pk__in=[v.pk for v in quiet])} == {
+        Status.VERIFIED
+    }
+
+
+def test_a_database_that_keeps_failing_stops_the_drain_for_its_task_to_retry(
+    emulator: Any, queue: str
+) -> None:
+    emulator.config(auto_decision=False)
+    with private_queue():  # what building them queues is not this test's business
+        verifications = [builders.processing() for _ in range(TRANSIENT_LIMIT + 1)]
+    for verification in verifications:
+        assert deliver(builders.customer_id(verification)).status_code == 200
+    drop_messages(queue)
+    with contextlib.ExitStack() as stack:
+        for verification in verifications:
+            stack.enter_context(verification_updates_refused(verification, CANCELED))
+        with pytest.raises(OperationalError):
+            webhooks_drain()  # drain_webhooks retries on OperationalError (autoretry_for)
+    # Each row it tried went to its own retrying task; the last one was never tried.
+    assert published(queue) == ["kyc.tasks.process_webhook"] * TRANSIENT_LIMIT
+    states = WebhookEvent.objects.order_by("pk").values_list("state", flat=True)
+    assert list(states) == [State.FAILED] * TRANSIENT_LIMIT + [State.QUEUED]
+
+
+def test_a_deferred_check_that_fails_is_tried_again_and_the_next_delivery_checks_itself(
+    queue: str,
+) -> None:
+    coalescer = wakeups.Coalescer(window=60)
+    assert coalescer.defer(queue) is False
+    assert coalescer.defer(queue) is True  # its delivery was answered 200 already
+    with publishing_to(f"redis://127.0.0.1:{free_port()}/0"):  # the broker is away
+        coalescer.flush()  # the deferred check fails
+        assert coalescer.defer(queue) is False  # so the next delivery checks (its 503)
+    assert cache.get(wakeups.wake_flag(queue)) is None  # taken back
+    # The broker is back: the failed check runs again by itself.
+    wait_for(lambda: queued_tasks(queue), lambda tasks: tasks == [DRAIN], limit=10)
