@@ -76,25 +76,22 @@ def _links() -> dict[str, str]:
 # --- Webhooks, polling and sweeper ------------------------------------------------------------
 # Processing a webhook calls no provider: only a database hiccup is worth retrying. Any other
 # error is kept on the event (state failed) for a redelivery or staff to process it again.
-@shared_task(
+webhook_task = shared_task(
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=2,
     retry_backoff_max=300,
     retry_jitter=True,
     max_retries=10,
 )
+
+
+@webhook_task
 def process_webhook(*, event_id: int) -> str:
     return webhooks.webhook_process(event_id=event_id)
 
 
 # The intake's wake-up: every queued delivery, in one task per burst (webhooks_wake).
-@shared_task(
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=2,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=10,
-)
+@webhook_task
 def drain_webhooks(*, flag: str | None = None) -> int:
     return webhooks.webhooks_drain(flag=flag)
 
