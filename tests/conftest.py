@@ -6,18 +6,19 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from sandbox.dollarpe.process import EmulatorProcess
 from sandbox.s3 import create_private_bucket
 from tests.settings import SERVICES
+from tests.support import processes
+from tests.support.builders import register_webhook_url
 from tests.support.waiting import wait_for
 
 
@@ -76,15 +77,6 @@ def emulator(dollarpe_emulator: EmulatorProcess) -> Iterator[EmulatorProcess]:
     dollarpe_emulator.reset()
 
 
-def _database_url() -> str:
-    """The test database as a URL, for processes the tests start."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture(scope="session")
 def celery_worker(
     django_db_setup: Any, django_db_blocker: Any
@@ -95,7 +87,7 @@ def celery_worker(
     """
     with django_db_blocker.unblock():
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "onboarding.settings"}
-        env["DATABASE_URL"] = _database_url()
+        env["DATABASE_URL"] = processes.database_url()
     log_path = Path(settings.VAR_DIR) / f"celery-worker-{os.getpid()}.log"
     command = [sys.executable, "-m", "celery", "-A", "onboarding", "worker", "--loglevel", "INFO"]
     command += ["--concurrency", "2", "--queues", settings.CELERY_TASK_DEFAULT_QUEUE]
@@ -113,3 +105,35 @@ def celery_worker(
             worker.wait(15)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+@pytest.fixture
+def hook_url(live_server: Any, emulator: EmulatorProcess) -> str:
+    """Our intake on the live server, where the emulator delivers its webhooks."""
+    return register_webhook_url(live_server.url)
+
+
+@pytest.fixture
+def private_queue() -> Iterator[str]:
+    """A queue only this test's workers consume: what the test enqueues goes nowhere else."""
+    with processes.private_queue() as name:
+        yield name
+
+
+@pytest.fixture
+def start_worker(
+    private_queue: str, transactional_db: Any
+) -> Iterator[Callable[..., processes.Worker]]:
+    """Start workers on the private queue; every one still running is stopped afterwards."""
+    workers: list[processes.Worker] = []
+
+    def start(**options: Any) -> processes.Worker:
+        name = f"private-{os.getpid()}-{len(workers)}"
+        log_path = Path(settings.VAR_DIR) / f"celery-{name}.log"
+        worker = processes.Worker(queue=private_queue, log_path=log_path, **options)
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()

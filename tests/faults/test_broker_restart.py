@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from kyc.models import AuditEvent, Submission
 from kyc.services.sweeper import sweep_run
-from tests.faults.processes import RedisServer, Worker, publishing_to
 from tests.support import builders
+from tests.support.processes import RedisServer, Worker, publishing_to
 from tests.support.waiting import wait_for
 
 ADD_KYC = "/cms/api/v1/kyc/add-kyc-data"

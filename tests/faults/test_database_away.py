@@ -17,8 +17,8 @@ import pytest
 from django.db import connection
 
 from kyc.models import AuditEvent, Status, Verification, WebhookEvent
-from tests.faults.processes import Gunicorn, TcpProxy, database_url, uses_postgres
 from tests.support import builders
+from tests.support.processes import Gunicorn, TcpProxy, database_url, uses_postgres
 from tests.support.waiting import wait_for
 
 CUSTOMERS = 4

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from kyc.models import AuditEvent, Submission
-from tests.faults.processes import Worker
 from tests.support import builders
+from tests.support.processes import Worker
 from tests.support.waiting import wait_for
 
 ADD_KYC = "/cms/api/v1/kyc/add-kyc-data"

@@ -28,8 +28,8 @@ from django.test import Client
 from django.urls import reverse
 
 from kyc.models import BankAccount, ProviderCall, Status, Submission, Verification
-from tests.faults.processes import Worker, private_queue
 from tests.support import builders, images
+from tests.support.processes import Worker, private_queue
 from tests.support.waiting import wait_for
 
 PASSWORD = "Quill-" + uuid.uuid4().hex[:10] + "-pw!"

@@ -24,8 +24,8 @@ from kyc.services.customers import verification_create_customer
 from kyc.services.submissions import submission_send
 from kyc.services.sweeper import sweep_run
 from kyc.services.webhooks import webhook_process, webhook_receive
-from tests.pipeline.conftest import Worker
 from tests.support import builders
+from tests.support.processes import Worker
 from tests.support.waiting import wait_for
 
 ADD_KYC = "/cms/api/v1/kyc/add-kyc-data"

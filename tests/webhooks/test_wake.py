@@ -27,11 +27,11 @@ from kyc.services.webhooks import (
     webhooks_drain,
     webhooks_heartbeat,
 )
-from tests.faults.processes import private_queue, publishing_to
 from tests.settings import free_port
 from tests.support import builders
 from tests.support.broker import drop_messages, queued_tasks
 from tests.support.database import CANCELED, verification_updates_refused
+from tests.support.processes import private_queue, publishing_to
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

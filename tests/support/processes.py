@@ -1,4 +1,4 @@
-"""Real processes for fault injection: a Celery worker, a Redis server, gunicorn, a TCP proxy.
+"""Real processes tests start: a Celery worker, a Redis server, gunicorn, a TCP proxy.
 
 Each one is started by a test, owned by it, and stopped by it (never by name): the
 faults are done to them from outside, as a crash, a restart or a network cut would.
@@ -92,6 +92,12 @@ class Worker:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker, as a machine dying would: no cleanup, no acknowledgement."""
+        if self.alive:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(15)
 
     def stop(self) -> None:
         _stop(self.process)
