@@ -212,9 +212,10 @@ else:
 DOLLARPE_BASE_URL = env_url("DOLLARPE_BASE_URL", "http://127.0.0.1:8100")
 DOLLARPE_API_KEY = env_str("DOLLARPE_API_KEY", "sandbox-key")
 DOLLARPE_API_SECRET = env_str("DOLLARPE_API_SECRET", "sandbox-secret")
-# How the body is serialised for the signature: the authentication guide's
-# json.dumps(sort_keys=True) ("python") or compact separators ("compact").
-DOLLARPE_JSON_STYLE = env_choice("DOLLARPE_JSON_STYLE", "python", ("python", "compact"))
+# How the body is serialised for the signature: compact separators ("compact", what DollarPe's
+# newer material and its published test vectors sign) or the older authentication guide's
+# json.dumps(sort_keys=True) with spaces ("python").
+DOLLARPE_JSON_STYLE = env_choice("DOLLARPE_JSON_STYLE", "compact", ("compact", "python"))
 DOLLARPE_TIMEOUT = env_float("DOLLARPE_TIMEOUT", 10.0, minimum=0.1)
 DOLLARPE_WEBHOOK_TOLERANCE = env_int("DOLLARPE_WEBHOOK_TOLERANCE", 300, minimum=1)
 # A provider call that failed transiently is retried after a random delay of up to

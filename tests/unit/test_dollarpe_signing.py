@@ -1,4 +1,5 @@
-"""The three signature vectors of shared/providers/README.md, through the real client."""
+"""The signature vectors of shared/providers/README.md and of the DollarPe fact sheet's
+addendum (API.md §2), through the real client."""
 
 from __future__ import annotations
 
@@ -20,6 +21,17 @@ BODY = {
 GET_VECTOR = "neJStEO7hECVV67sek21ag0V3hZQeG7WdEL9N/ZoJcA="
 PYTHON_VECTOR = "KTcMp/dM+DMOI4ETxBTl5G+p5mtOBxcRCL5Yj2smsH4="
 COMPACT_VECTOR = "oLF3kNDFaB3kHuyyXC2piY2SNPDkhskazjHBRg2LL7E="
+# DollarPe's own published vectors for the compact style (the fact sheet's addendum).
+PUBLISHED_KEY = "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+PUBLISHED_SECRET, PUBLISHED_TS = "test-secret-do-not-use", "1735689600"
+PUBLISHED_BODY = {
+    "amount": 100.5,
+    "currency": "INR",
+    "customer_id": "78c99d71-f28f-47a9-8302-93b286efbe0e",
+    "meta": {"note": "Caf\u00e9", "b": 2, "a": 1},
+}
+PUBLISHED_EMPTY_VECTOR = "6sCtVSRQjU9+2/af8gdwUAvY1l6Ii6ENcbRfanPkhY0="
+PUBLISHED_BODY_VECTOR = "l+DvQrzlKbsOSxSYOdWoWHEehcFRZfDJPKlLDkm2cSI="
 
 
 def test_get_is_signed_over_an_empty_object():
@@ -32,6 +44,27 @@ def test_get_is_signed_over_an_empty_object():
 )
 def test_body_vectors(style, expected):
     assert signature(KEY, SECRET, TS, canonical_json(BODY, style)) == expected
+
+
+def test_compact_is_the_default_style():
+    assert canonical_json(BODY) == canonical_json(BODY, "compact")
+    assert _client("http://127.0.0.1:1", style=None).json_style == "compact"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [(None, PUBLISHED_EMPTY_VECTOR), (PUBLISHED_BODY, PUBLISHED_BODY_VECTOR)],
+)
+def test_dollarpes_published_compact_vectors(body, expected):
+    serialized = canonical_json(body)
+    assert signature(PUBLISHED_KEY, PUBLISHED_SECRET, PUBLISHED_TS, serialized) == expected
+
+
+def test_the_spaced_style_does_not_match_the_published_vector():
+    spaced = canonical_json(PUBLISHED_BODY, "python")
+    assert signature(PUBLISHED_KEY, PUBLISHED_SECRET, PUBLISHED_TS, spaced) == (
+        "miHNSJY3iYzbHaJxz+DfW6G2n97rxR69GFsASFEuWss="
+    )
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
@@ -69,9 +102,10 @@ def recorder():
     server.shutdown()
 
 
-def _client(url: str, style: JsonStyle) -> DollarPeClient:
+def _client(url: str, style: JsonStyle | None) -> DollarPeClient:
+    options: dict[str, JsonStyle] = {} if style is None else {"json_style": style}
     return DollarPeClient(
-        base_url=url, api_key=KEY, api_secret=SECRET, json_style=style, clock=lambda: int(TS)
+        base_url=url, api_key=KEY, api_secret=SECRET, clock=lambda: int(TS), **options
     )
 
 

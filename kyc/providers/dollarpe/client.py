@@ -41,7 +41,7 @@ class DollarPeClient(ProviderHttpClient):
         base_url: str,
         api_key: str,
         api_secret: str,
-        json_style: JsonStyle = "python",
+        json_style: JsonStyle = "compact",
         timeout: float = 10.0,
         session: requests.Session | None = None,
         observers: Sequence[CallObserver] = (),

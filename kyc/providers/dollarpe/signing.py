@@ -1,8 +1,11 @@
 """DollarPe request signing (API.md §2).
 
 X-SIGNATURE = Base64(HMAC-SHA256(secret, api_key + "|" + timestamp + "|" + sorted JSON body)).
-A GET is signed over "{}". The official examples disagree on JSON separators, so
-the style is a setting; whatever is chosen, the bytes sent are the bytes signed.
+A GET is signed over "{}". The authentication guide's example uses json.dumps' spaced
+separators; DollarPe's newer material (and its own webhook signer) signs compact JSON,
+with two published test vectors (shared/providers/dollarpe/API.md, addendum). Compact is
+the default and the spaced style stays a setting; either way the bytes sent are the
+bytes signed.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ JsonStyle = Literal["python", "compact"]
 EMPTY_BODY = "{}"
 
 
-def canonical_json(body: Mapping[str, Any] | None, style: JsonStyle = "python") -> str:
+def canonical_json(body: Mapping[str, Any] | None, style: JsonStyle = "compact") -> str:
     """Keys sorted at every depth; `python` is json.dumps' default spacing, `compact` has none."""
     if body is None:
         return EMPTY_BODY
