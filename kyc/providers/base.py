@@ -1,9 +1,10 @@
 """One request path for every provider client: encode, sign, send, time, record, map errors.
 
 A provider subclass supplies only what differs: how the body is serialised and
-signed, and how an error answer is turned into one of the exceptions in
-`kyc.providers.errors`. Every attempt is reported to the observers (the core
-stores a ProviderCall row per attempt) with secrets already redacted.
+signed (or which token it carries, renewed once on a 401), and how an error answer
+is turned into one of the exceptions in `kyc.providers.errors`. Every attempt is
+reported to the observers (the core stores a ProviderCall row per attempt) with
+secrets already redacted.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from typing import Any
 import requests
 
 from kyc.providers.errors import (
+    AuthenticationError,
     InvalidResponseError,
+    PermanentProviderError,
     ProviderError,
+    RateLimitedError,
     TransientProviderError,
 )
 
@@ -41,6 +45,18 @@ class CallRecord:
 CallObserver = Callable[[CallRecord], None]
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A success answer: its status, its headers (case-insensitive) and its unwrapped data.
+
+    `data` is None for an empty answer (204, or a 2xx with no body) the caller allowed.
+    """
+
+    status_code: int
+    headers: Mapping[str, str]
+    data: Any
 
 
 class ProviderHttpClient:
@@ -66,8 +82,22 @@ class ProviderHttpClient:
     def auth_headers(self, method: str, payload: bytes) -> dict[str, str]:
         return {}
 
+    def reauthenticate(self) -> bool:
+        """Called once when a request is answered 401: renew the credentials (a bearer token
+        from a login call, say) and return True to have the request sent once more."""
+        return False
+
     def error_for(self, response: requests.Response) -> ProviderError:
-        return ProviderError(f"HTTP {response.status_code}", status_code=response.status_code)
+        """The error for a non-2xx answer; providers refine it from their error bodies."""
+        status = response.status_code
+        message = f"HTTP {status}"
+        if status == 429:
+            return RateLimitedError(message, retry_after=None, status_code=status)
+        if status >= 500:
+            return TransientProviderError(message, status_code=status)
+        if status in (401, 403):
+            return AuthenticationError(message, status_code=status)
+        return PermanentProviderError(message, status_code=status)
 
     def unwrap(self, document: Any) -> Any:
         return document
@@ -84,19 +114,60 @@ class ProviderHttpClient:
         body: Mapping[str, Any] | None = None,
         endpoint: str | None = None,
         attempt: int = 1,
+        headers: Mapping[str, str] | None = None,
+        expect_body: bool = True,
     ) -> Any:
         """Send one signed request; return the unwrapped success data or raise ProviderError."""
-        payload = self.encode_body(body)
-        headers = {"Accept": "application/json", **self.auth_headers(method, payload)}
-        if body is not None:
+        return self.send(
+            method,
+            path,
+            body=body,
+            endpoint=endpoint,
+            attempt=attempt,
+            headers=headers,
+            expect_body=expect_body,
+        ).data
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        endpoint: str | None = None,
+        attempt: int = 1,
+        headers: Mapping[str, str] | None = None,
+        expect_body: bool = True,
+    ) -> Answer:
+        """Like request(), with the answer's status and headers (Location, rate limits...).
+
+        `headers` are sent as well (an idempotency key, say), never over the signing or
+        authentication headers; `expect_body=False` accepts a 204 or an empty 2xx. A 401 is
+        retried once after reauthenticate() renewed the credentials.
+        """
+        call = _Call(method, path, body, endpoint or path, attempt, dict(headers or {}))
+        try:
+            return self._once(call, expect_body)
+        except AuthenticationError as exc:
+            if exc.status_code != 401 or not self.reauthenticate():
+                raise
+        return self._once(call, expect_body)
+
+    def _once(self, call: _Call, expect_body: bool) -> Answer:
+        payload = self.encode_body(call.body)
+        headers = {"Accept": "application/json", **call.headers}
+        headers.update(self.auth_headers(call.method, payload))
+        if call.body is not None:
             headers["Content-Type"] = "application/json"
         started = time.perf_counter()
         status_code: int | None = None
         error: ProviderError | None = None
         try:
-            response = self._send(method, path, payload if body is not None else None, headers)
+            response = self._send(
+                call.method, call.path, payload if call.body is not None else None, headers
+            )
             status_code = response.status_code
-            return self._handle(response)
+            return self._handle(response, expect_body)
         except ProviderError as exc:
             error = exc
             raise
@@ -104,13 +175,13 @@ class ProviderHttpClient:
             self._notify(
                 CallRecord(
                     provider=self.provider,
-                    method=method,
-                    endpoint=endpoint or path,
+                    method=call.method,
+                    endpoint=call.endpoint,
                     status_code=status_code,
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
                     error=None if error is None else f"{error.code}: {error.message}"[:500],
-                    request_body=self.redact(body),
-                    attempt=attempt,
+                    request_body=self.redact(call.body),
+                    attempt=call.attempt,
                 )
             )
 
@@ -127,16 +198,22 @@ class ProviderHttpClient:
         except requests.RequestException as exc:
             raise TransientProviderError(f"connection failed ({type(exc).__name__})") from None
 
-    def _handle(self, response: requests.Response) -> Any:
+    def _handle(self, response: requests.Response, expect_body: bool) -> Answer:
         if not 200 <= response.status_code < 300:
             raise self.error_for(response)
+        if not response.content.strip():
+            if expect_body:
+                raise InvalidResponseError(
+                    "the success answer is empty", status_code=response.status_code
+                )
+            return Answer(response.status_code, response.headers, None)
         try:
             document = response.json()
         except ValueError:
             raise InvalidResponseError(
                 "the success answer is not JSON", status_code=response.status_code
             ) from None
-        return self.unwrap(document)
+        return Answer(response.status_code, response.headers, self.unwrap(document))
 
     def _notify(self, record: CallRecord) -> None:
         for observer in self.observers:
@@ -145,3 +222,13 @@ class ProviderHttpClient:
             except Exception:
                 # Recording must never turn a call the provider answered into a failure.
                 logger.exception("call observer failed for %s %s", record.method, record.endpoint)
+
+
+@dataclass(frozen=True)
+class _Call:
+    method: str
+    path: str
+    body: Mapping[str, Any] | None
+    endpoint: str
+    attempt: int
+    headers: dict[str, str]

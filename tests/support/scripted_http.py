@@ -18,6 +18,16 @@ class Script:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
+    # Answers given once each, in order, before the standing one above.
+    queued: list[tuple[int, bytes, dict[str, str]]] = field(default_factory=list)
+
+    def once(self, status: int, document: Any = None, **headers: str) -> None:
+        body = b"" if document is None else json.dumps(document).encode()
+        kind = {"Content-Type": "application/json"} if document is not None else {}
+        self.queued.append((status, body, {**kind, **headers}))
+
+    def next_answer(self) -> tuple[int, bytes, dict[str, str]]:
+        return self.queued.pop(0) if self.queued else (self.status, self.body, self.headers)
 
     def json(self, document: Any, status: int = 200, **headers: str) -> None:
         self.status, self.body = status, json.dumps(document).encode()
@@ -36,14 +46,15 @@ def scripted_server() -> Iterator[tuple[str, Script]]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             script.requests.append((self.command, self.path, dict(self.headers), body))
-            self.send_response(script.status)
-            for name, value in script.headers.items():
+            status, answer, headers = script.next_answer()
+            self.send_response(status)
+            for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(script.body)))
+            self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
-            self.wfile.write(script.body)
+            self.wfile.write(answer)
 
-        do_GET = do_POST = do_PATCH = _answer
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _answer
 
         def log_message(self, *args: object) -> None:
             pass

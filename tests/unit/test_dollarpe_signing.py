@@ -103,9 +103,10 @@ def recorder():
 
 
 def _client(url: str, style: JsonStyle | None) -> DollarPeClient:
-    options: dict[str, JsonStyle] = {} if style is None else {"json_style": style}
+    if style is None:  # the client's default
+        return DollarPeClient(base_url=url, api_key=KEY, api_secret=SECRET, clock=lambda: int(TS))
     return DollarPeClient(
-        base_url=url, api_key=KEY, api_secret=SECRET, clock=lambda: int(TS), **options
+        base_url=url, api_key=KEY, api_secret=SECRET, json_style=style, clock=lambda: int(TS)
     )
 
 
