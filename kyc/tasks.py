@@ -17,8 +17,9 @@ from django.urls import NoReverseMatch
 
 from kyc.models import Verification
 from kyc.providers.errors import TransientProviderError
-from kyc.services import banks, customers, polling, submissions, sweeper, webhooks
+from kyc.services import banks, customers, polling, submissions, sweeper
 from kyc.services.notify import absolute
+from kyc.webhooks import processing
 
 # Provider calls: retry only what is transient, with exponential backoff (KYC_RETRY_BACKOFF s,
 # 2 by default, doubling; 10 min cap, jittered). Past the last retry the sweeper picks the work
@@ -87,18 +88,18 @@ webhook_task = shared_task(
 
 @webhook_task
 def process_webhook(*, event_id: int) -> str:
-    return webhooks.webhook_process(event_id=event_id)
+    return processing.webhook_process(event_id=event_id)
 
 
 # The intake's wake-up: every queued delivery, in one task per burst (webhooks_wake).
 @webhook_task
 def drain_webhooks(*, flag: str | None = None) -> int:
-    return webhooks.webhooks_drain(flag=flag)
+    return processing.webhooks_drain(flag=flag)
 
 
 @shared_task
 def webhooks_heartbeat() -> bool:
-    return webhooks.webhooks_heartbeat()
+    return processing.webhooks_heartbeat()
 
 
 @shared_task

@@ -232,7 +232,7 @@ DOLLARPE_SANDBOX = env_bool("DOLLARPE_SANDBOX", True)
 # A webhook body larger than this is refused (413) without being read whole.
 WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 64 * 1024, minimum=1024)
 # Deliveries are processed by one drain task per burst, woken through a flag in the cache
-# (kyc/services/wakeups.py). The flag expires after this many seconds, and beat wakes a drain
+# (kyc/webhooks/wakeups.py). The flag expires after this many seconds, and beat wakes a drain
 # as often if deliveries wait: a lost drain task holds them back for about twice this at most.
 WEBHOOK_WAKE_TTL = env_int("WEBHOOK_WAKE_TTL", 10, minimum=1)
 # The polling fallback for lost or late webhooks: every KYC_POLL_EVERY seconds, PROCESSING

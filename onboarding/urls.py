@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from kyc.webhooks import dollarpe_webhook
+from kyc.webhooks.views import webhook
 from onboarding import accounts_urls, journey_urls
 from onboarding.health import healthz
 
@@ -19,5 +19,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include((onboarding_patterns, "onboarding"))),
     path("admin/", admin.site.urls),
-    path("webhooks/dollarpe/", dollarpe_webhook, name="webhook-dollarpe"),
+    # One URL per enabled provider (webhooks/dollarpe/, ...); the view refuses any other.
+    path("webhooks/<slug:provider>/", webhook, name="webhook"),
 ]

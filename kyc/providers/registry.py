@@ -28,6 +28,10 @@ def call_recorder(verification_id: int | None) -> CallObserver:
     return record
 
 
+def is_enabled(name: str) -> bool:
+    return name == DollarPeProvider.name
+
+
 def get_provider(name: str, *, verification_id: int | None = None) -> Provider:
     if name == DollarPeProvider.name:
         return DollarPeProvider(observers=[call_recorder(verification_id)])

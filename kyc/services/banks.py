@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from kyc import jobs
 from kyc.models import BankAccount, Status, Verification
 from kyc.providers.errors import (
     DuplicateReferenceError,
@@ -117,9 +118,7 @@ def _back_to_queue(bank: BankAccount) -> None:
 
 
 def _schedule(bank: BankAccount) -> None:
-    from kyc.tasks import send_bank_account
-
-    transaction.on_commit(lambda: send_bank_account.delay(bank_id=bank.pk))
+    jobs.after_commit(jobs.SEND_BANK_ACCOUNT, {"bank_id": bank.pk})
 
 
 def _refuse(bank: BankAccount, exc: PermanentProviderError) -> None:

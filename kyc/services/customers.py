@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from kyc import jobs
 from kyc.models import CustomerState, Verification
 from kyc.providers.errors import (
     DuplicateReferenceError,
@@ -74,15 +75,13 @@ def verification_create_customer(*, verification_id: int, attempt: int = 1) -> C
 
 
 def _schedule_retry(verification: Verification) -> None:
-    from kyc.tasks import create_customer
-
     audit_record(
         verification=verification,
         action="customer_create_deferred",
         source="system",
         note="the provider did not answer; retrying in the background",
     )
-    create_customer.apply_async(kwargs={"verification_id": verification.pk}, countdown=5)
+    jobs.publish(jobs.CREATE_CUSTOMER, {"verification_id": verification.pk}, countdown=5)
 
 
 def _created(verification: Verification, customer_id: str) -> CreateOutcome:

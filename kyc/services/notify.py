@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
+
+from kyc import jobs
 
 
 def email_after_commit(*, verification_id: int, template: str, **context: str) -> None:
-    from kyc.tasks import send_user_email
-
-    transaction.on_commit(
-        lambda: send_user_email.delay(verification_id=verification_id, template=template, **context)
+    jobs.after_commit(
+        jobs.SEND_USER_EMAIL, {"verification_id": verification_id, "template": template, **context}
     )
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from kyc import jobs
 from kyc.models import BankAccount, Status, Verification
 from kyc.providers.errors import ProviderError
 from kyc.providers.registry import get_provider
@@ -68,7 +67,9 @@ def processing_poll(*, now: datetime | None = None) -> PollPlan:
     claimed = [pk for pk, seen in due.items() if _claim(pk, seen, now)]
     plan = PollPlan(_spread(claimed))
     for verification_id, countdown in plan.checks:
-        transaction.on_commit(partial(_enqueue_check, verification_id, countdown))
+        jobs.after_commit(
+            jobs.POLL_CUSTOMER, {"verification_id": verification_id}, countdown=countdown
+        )
     return plan
 
 
@@ -116,12 +117,6 @@ def _spread(verification_ids: list[int]) -> list[tuple[int, float]]:
     """Even delays over one beat period, so the provider never gets a burst."""
     step = settings.KYC_POLL_EVERY / max(len(verification_ids), 1)
     return [(pk, round(index * step, 3)) for index, pk in enumerate(verification_ids)]
-
-
-def _enqueue_check(verification_id: int, countdown: float) -> None:
-    from kyc.tasks import poll_customer
-
-    poll_customer.apply_async(kwargs={"verification_id": verification_id}, countdown=countdown)
 
 
 def verification_poll(*, verification_id: int) -> str:

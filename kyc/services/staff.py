@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kyc import jobs
 from kyc.models import Document, FixKind, Status, Submission, Verification
 from kyc.providers.errors import ProviderError
 from kyc.providers.registry import get_provider
@@ -182,16 +183,10 @@ def _requeue(submission: Submission, actor: Any, state: str) -> StaffResult:
             from_status=submission.verification.status,
             note=f"{submission.get_kind_display()} (was {state})",
         )
-        transaction.on_commit(lambda: _enqueue_send(submission.pk))
+        jobs.after_commit(jobs.SEND_SUBMISSION, {"submission_id": submission.pk})
     return StaffResult(
         True, _("Submission put back in the queue (%s).") % submission.get_kind_display()
     )
-
-
-def _enqueue_send(submission_id: int) -> None:
-    from kyc.tasks import send_submission
-
-    send_submission.delay(submission_id=submission_id)
 
 
 # --- ask the user to resubmit ----------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from kyc import jobs
 from kyc.models import Document, FixKind, Status, Submission, Verification
 from kyc.providers.errors import (
     AlreadySubmittedError,
@@ -87,14 +88,8 @@ def submission_create(
             from_status=locked.status,
             note=submission.get_kind_display(),
         )
-        transaction.on_commit(lambda: _enqueue(submission.pk))
+        jobs.after_commit(jobs.SEND_SUBMISSION, {"submission_id": submission.pk})
     return submission
-
-
-def _enqueue(submission_id: int) -> None:
-    from kyc.tasks import send_submission
-
-    send_submission.delay(submission_id=submission_id)
 
 
 def submission_send(*, submission_id: int) -> str:

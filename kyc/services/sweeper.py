@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +25,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from kyc import jobs
 from kyc.models import (
     AuditEvent,
     BankAccount,
@@ -99,7 +99,7 @@ def submissions_requeue(*, quiet: datetime) -> list[int]:
         )
     )
     for submission_id in ids:
-        transaction.on_commit(partial(_send_submission, submission_id))
+        jobs.after_commit(jobs.SEND_SUBMISSION, {"submission_id": submission_id})
     return ids
 
 
@@ -132,7 +132,7 @@ def _put_back(submission: Submission) -> bool:
             source=AuditEvent.Source.SYSTEM,
             note=f"{submission.get_kind_display()}: sending since {submission.sending_since}",
         )
-        transaction.on_commit(partial(_send_submission, submission.pk))
+        jobs.after_commit(jobs.SEND_SUBMISSION, {"submission_id": submission.pk})
     return True
 
 
@@ -143,7 +143,7 @@ def bank_accounts_requeue(*, quiet: datetime) -> list[int]:
         )
     )
     for bank_id in ids:
-        transaction.on_commit(partial(_send_bank_account, bank_id))
+        jobs.after_commit(jobs.SEND_BANK_ACCOUNT, {"bank_id": bank_id})
     return ids
 
 
@@ -163,7 +163,7 @@ def bank_accounts_put_back(*, stuck_since: datetime) -> list[int]:
         )
     ]
     for bank_id in moved:
-        transaction.on_commit(partial(_send_bank_account, bank_id))
+        jobs.after_commit(jobs.SEND_BANK_ACCOUNT, {"bank_id": bank_id})
     return moved
 
 
@@ -177,7 +177,7 @@ def customers_requeue(*, quiet: datetime) -> list[int]:
         )
     )
     for verification_id in ids:
-        transaction.on_commit(partial(_create_customer, verification_id))
+        jobs.after_commit(jobs.CREATE_CUSTOMER, {"verification_id": verification_id})
     return ids
 
 
@@ -185,33 +185,9 @@ def webhooks_requeue(*, quiet: datetime) -> list[int]:
     """Verified deliveries whose processing task was lost (processing is idempotent)."""
     ids = _ids(WebhookEvent.objects.filter(state=WebhookEvent.State.QUEUED, received_at__lte=quiet))
     for event_id in ids:
-        transaction.on_commit(partial(_process_webhook, event_id))
+        jobs.after_commit(jobs.PROCESS_WEBHOOK, {"event_id": event_id})
     return ids
 
 
 def _ids(rows: QuerySet[Any]) -> list[int]:
     return list(rows.order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH])
-
-
-def _send_submission(submission_id: int) -> None:
-    from kyc.tasks import send_submission
-
-    send_submission.delay(submission_id=submission_id)
-
-
-def _send_bank_account(bank_id: int) -> None:
-    from kyc.tasks import send_bank_account
-
-    send_bank_account.delay(bank_id=bank_id)
-
-
-def _create_customer(verification_id: int) -> None:
-    from kyc.tasks import create_customer
-
-    create_customer.delay(verification_id=verification_id)
-
-
-def _process_webhook(event_id: int) -> None:
-    from kyc.tasks import process_webhook
-
-    process_webhook.delay(event_id=event_id)

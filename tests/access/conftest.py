@@ -17,7 +17,7 @@ import pytest
 from kyc.models import BankAccount, Document, Status, Submission, Verification, WebhookEvent
 from kyc.services.banks import bank_account_add
 from kyc.services.polling import verification_refresh
-from kyc.services.webhooks import webhook_store
+from kyc.webhooks.intake import webhook_store
 from tests.support import builders
 
 

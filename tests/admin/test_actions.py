@@ -14,7 +14,7 @@ from django.core import mail
 from django.test.utils import override_settings
 from django.urls import NoReverseMatch, reverse
 
-from kyc.admin_actions import MAX_BULK
+from kyc.admin.actions import MAX_BULK
 from kyc.models import AuditEvent, Status, Submission, Verification
 from kyc.services import staff
 from kyc.services.polling import verification_refresh

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from kyc.admin_filters import EstimatedCountPaginator, distinct_values, table_estimate
+from kyc.admin.filters import EstimatedCountPaginator, distinct_values, table_estimate
 from kyc.models import Status, Submission, Verification
 from tests.admin.conftest import ago, verification_row, with_submission
 

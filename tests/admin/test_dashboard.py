@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kyc.admin_dashboard import decision_times, percentile, period
+from kyc.admin.dashboard import decision_times, percentile, period
 from kyc.models import Status, Verification
 from tests.admin.conftest import verification_row
 

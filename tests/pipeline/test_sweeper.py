@@ -23,7 +23,8 @@ from kyc.services.banks import bank_account_send
 from kyc.services.customers import verification_create_customer
 from kyc.services.submissions import submission_send
 from kyc.services.sweeper import sweep_run
-from kyc.services.webhooks import webhook_process, webhook_receive
+from kyc.webhooks.intake import webhook_receive
+from kyc.webhooks.processing import webhook_process
 from tests.support import builders
 from tests.support.processes import Worker
 from tests.support.waiting import wait_for

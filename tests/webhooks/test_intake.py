@@ -20,8 +20,8 @@ from django.test import Client, RequestFactory
 
 from kyc.models import AuditEvent, Status, WebhookEvent
 from kyc.providers.dollarpe.webhooks import WEBHOOK_PATH
-from kyc.services.webhooks import webhook_process
-from kyc.webhooks import read_bounded
+from kyc.webhooks.processing import webhook_process
+from kyc.webhooks.views import read_bounded
 from tests.settings import free_port
 from tests.support import builders
 from tests.support.waiting import wait_for

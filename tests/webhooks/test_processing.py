@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from kyc.models import AuditEvent, BankAccount, Status, Verification, WebhookEvent
 from kyc.providers.dollarpe.client import DollarPeClient
 from kyc.services.banks import bank_account_add
-from kyc.services.webhooks import webhook_reprocess
+from kyc.webhooks.processing import webhook_reprocess
 from tests.support import builders
 from tests.support.database import verification_updates_refused
 from tests.support.waiting import wait_for

@@ -11,10 +11,10 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from kyc.models import AuditEvent, Status, Verification, WebhookEvent
-from kyc.services.webhooks import (
+from kyc.webhooks.intake import webhook_receive
+from kyc.webhooks.processing import (
     WebhookReprocessRefused,
     webhook_process,
-    webhook_receive,
     webhook_reprocess,
 )
 from tests.support import builders

@@ -20,8 +20,8 @@ from django.test import Client
 
 from kyc.models import Status, Verification, WebhookEvent
 from kyc.providers.dollarpe.webhooks import WEBHOOK_PATH
-from kyc.services import wakeups
-from kyc.services.webhooks import (
+from kyc.webhooks import wakeups
+from kyc.webhooks.processing import (
     TRANSIENT_LIMIT,
     webhook_process,
     webhooks_drain,

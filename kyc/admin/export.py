@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from kyc.admin_display import shown
+from kyc.admin.display import shown
 from kyc.models import Submission, Verification
 from kyc.services.staff import latest_kyc_data
 

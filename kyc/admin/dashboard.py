@@ -18,8 +18,8 @@ from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from kyc.admin_display import duration_text
-from kyc.admin_filters import stuck_before
+from kyc.admin.display import duration_text
+from kyc.admin.filters import stuck_before
 from kyc.models import MAX_UPDATES, Status, Verification
 
 PERIODS = (7, 30, 90)

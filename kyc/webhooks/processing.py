@@ -1,30 +1,25 @@
-"""Inbound webhooks: stored raw first, verified, deduplicated, then processed by a task.
+"""Webhook processing: the drain applies stored deliveries through the core's services.
 
-One delivery, identified by the provider's dedupe key (DollarPe: type, id, event and
-timestamp), is applied once: the unique constraint on (provider, dedupe_key) lets one
-row hold the key, and every identical delivery becomes a `duplicate` row beside it.
-A redelivery of an event whose processing failed (or whose task was lost) queues the
-original again: dj-stripe's known bug, avoided.
+A delivery is applied by one task at a time (the row is locked), safe to run twice,
+and a failure is kept on the row for staff to see and reprocess.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from celery import current_app
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.datastructures import CaseInsensitiveMapping
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
+from kyc import jobs
 from kyc.models import AuditEvent, BankAccount, Status, Verification, WebhookEvent
 from kyc.providers.errors import InvalidWebhookError
 from kyc.providers.interface import ProviderEvent
@@ -32,19 +27,14 @@ from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
 from kyc.services.banks import bank_apply_status
 from kyc.services.status import verification_apply_status
-from kyc.services.wakeups import flag_clear, wake_now, webhooks_wake
+from kyc.webhooks.intake import UNAVAILABLE
+from kyc.webhooks.wakeups import flag_clear, wake_now
 
 logger = logging.getLogger(__name__)
 
 State = WebhookEvent.State
-# Credentials of whoever calls the URL are never stored (the provider signs the body instead).
-UNSTORED_HEADERS = {"cookie", "authorization", "proxy-authorization"}
 # A row in these states is (re)processed by the task; anything else is already settled.
 PROCESSABLE = (State.QUEUED, State.FAILED)
-# The original of a redelivered event is queued again from these states.
-REDO_ON_REDELIVERY = (State.QUEUED, State.FAILED, State.UNMATCHED)
-# What the intake cannot do without: the provider is asked to retry (5xx) when one is away.
-UNAVAILABLE = (DatabaseError, InterfaceError, BrokerError)
 BANK_STATUSES = {BankAccount.State.PROCESSING, BankAccount.State.VERIFIED, BankAccount.State.FAILED}
 REASON_MAX = 64  # Verification.failure_reason and BankAccount.failure_reason
 DRAIN_BATCH = 200  # queued ids read per query by a drain
@@ -52,15 +42,6 @@ BUSY = "busy"  # webhook_process(skip_locked=True) found the row locked by anoth
 DB_TRANSIENT = (OperationalError, InterfaceError)
 TRANSIENT_LIMIT = 3  # transient database errors in a row that stop a drain
 RETRY_DELAY = 2  # seconds before a row handed over by a drain is tried again
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """What the intake did with one request, and the HTTP status the provider gets."""
-
-    status_code: int
-    event_id: int
-    outcome: str  # queued, duplicate, requeued (the original queued again) or invalid
 
 
 @dataclass(frozen=True)
@@ -74,157 +55,10 @@ class WebhookReprocessRefused(Exception):
     """Staff asked to reprocess a row that cannot be (invalid, duplicate, never verified)."""
 
 
-# --- intake -----------------------------------------------------------------------------------
-def _raw(
-    provider: str, headers: Mapping[str, str], body: bytes, remote_addr: str | None
-) -> dict[str, Any]:
-    return {
-        "provider": provider,
-        "headers": _kept_headers(headers),
-        "body": _text(body),
-        "remote_addr": _ip_or_none(remote_addr),
-    }
-
-
-def webhook_store(
-    *,
-    provider: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    remote_addr: str | None,
-    state: str = State.RECEIVED,
-    error: str = "",
-) -> WebhookEvent:
-    """The raw request, committed, whatever else becomes of it."""
-    raw = _raw(provider, headers, body, remote_addr)
-    return WebhookEvent.objects.create(**raw, state=state, error=error[:2000])
-
-
-def webhook_receive(
-    *, provider: str, headers: Mapping[str, str], body: bytes, remote_addr: str | None
-) -> Receipt:
-    """Store, verify and deduplicate one delivery; a drain is woken after commit.
-
-    Verifying is pure computation, so it runs first and the raw request is stored with
-    its verdict in one INSERT: one commit per delivery, as cheap as storing it alone. If
-    verifying fails unexpectedly the raw request is still stored before the error rises.
-    Raises one of UNAVAILABLE when the database is away, or when the broker is and this
-    delivery's wake-up was due at once (kyc/services/wakeups.py): answer 5xx.
-    """
-    raw = _raw(provider, headers, body, remote_addr)
-    try:
-        event = get_provider(provider).parse_webhook(headers, body)
-    except InvalidWebhookError as exc:
-        row = WebhookEvent.objects.create(**raw, state=State.INVALID, error=str(exc)[:2000])
-        return Receipt(exc.http_status, row.pk, "invalid")
-    except Exception as exc:
-        WebhookEvent.objects.create(**raw, state=State.RECEIVED, error=repr(exc)[:2000])
-        raise
-    return _queue(raw, event)
-
-
-def _queue(raw: dict[str, Any], event: ProviderEvent) -> Receipt:
-    fields = _event_fields(event)
-    row_id = _insert_unless_taken(
-        {**raw, **fields, "state": State.QUEUED, "dedupe_key": event.dedupe_key}
-    )
-    if row_id is None:
-        return _duplicate(raw, event.dedupe_key, fields)
-    transaction.on_commit(webhooks_wake)
-    return Receipt(200, row_id, "queued")
-
-
-def _insert_unless_taken(values: dict[str, Any]) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new row's id, None when the
-    delivery's dedupe key is taken (no exception, so no savepoint and no error logged
-    by the database for each duplicate).
-
-    Written out because it is the intake's one statement and the ORM's create() took as
-    long as the rest of the request in Python (`make bench BENCH=webhooks`); each value
-    still goes through its model field's own conversion for the database in use.
-    """
-    row = {"received_at": timezone.now(), "error": "", "attempts": 0, **values}
-    params = [_FIELDS[name].get_db_prep_save(value, connection) for name, value in row.items()]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection.vendor, tuple(row)), params)
-        inserted = cursor.fetchone()
-    return None if inserted is None else int(inserted[0])
-
-
-_FIELDS = {field.name: field for field in WebhookEvent._meta.concrete_fields}
-
-
-@lru_cache(maxsize=8)
-def _insert_sql(vendor: str, names: tuple[str, ...]) -> str:
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(_FIELDS[name].column) for name in names)
-    placeholders = ", ".join(["%s"] * len(names))
-    # Names come from the model's metadata, quoted; every value is a parameter.
-    table, pk = quote(WebhookEvent._meta.db_table), quote(_FIELDS["id"].column)
-    insert = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    # Only the dedupe constraint (kyc_unique_webhook_delivery, partial) turns the row away:
-    # any other conflict still raises.
-    provider, key = quote(_FIELDS["provider"].column), quote(_FIELDS["dedupe_key"].column)
-    target = f"({provider}, {key}) WHERE {key} IS NOT NULL"
-    return f"{insert} ON CONFLICT {target} DO NOTHING RETURNING {pk}"
-
-
-def _duplicate(raw: dict[str, Any], dedupe_key: str, fields: dict[str, Any]) -> Receipt:
-    """Keep the copy as a duplicate; queue the original again if it never got applied."""
-    with transaction.atomic():
-        original = WebhookEvent.objects.select_for_update().get(
-            provider=raw["provider"], dedupe_key=dedupe_key
-        )
-        row = WebhookEvent.objects.create(
-            **raw, **fields, state=State.DUPLICATE, error=f"duplicate of delivery {original.pk}"
-        )
-        if original.state not in REDO_ON_REDELIVERY:
-            return Receipt(200, row.pk, "duplicate")
-        WebhookEvent.objects.filter(pk=original.pk).update(state=State.QUEUED)
-        transaction.on_commit(webhooks_wake)
-    return Receipt(200, row.pk, "requeued")
-
-
-def _enqueue(event_id: int) -> None:
-    from kyc.tasks import process_webhook
-
-    process_webhook.delay(event_id=event_id)
-
-
-def _event_fields(event: ProviderEvent) -> dict[str, Any]:
-    return {
-        "event_type": event.raw_type[:20],
-        "entity_id": event.entity_id[:100],
-        "event": event.raw_event[:50],
-        "occurred_at": event.occurred_at,
-    }
-
-
-def _text(raw: bytes) -> str:
-    # PostgreSQL text cannot hold NUL; a valid JSON body never contains one.
-    return raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
-
-
-def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {
-        name: _text(value.encode("utf-8", errors="replace"))
-        for name, value in headers.items()
-        if name.lower() not in UNSTORED_HEADERS
-    }
-
-
-def _ip_or_none(value: str | None) -> str | None:
-    try:
-        return str(ipaddress.ip_address(value or ""))
-    except ValueError:
-        return None
-
-
-# --- processing -------------------------------------------------------------------------------
 def webhooks_drain(*, flag: str | None = None) -> int:
     """Process the deliveries queued when it starts, oldest first; how many it went through.
 
-    It clears its wake-up flag first (kyc/services/wakeups.py), then takes every row
+    It clears its wake-up flag first (kyc/webhooks/wakeups.py), then takes every row
     queued up to the newest one at that moment: a delivery committed later woke a drain
     of its own, so a steady stream never keeps one drain (and its worker) forever.
     Rows another drain holds are skipped (BUSY), so two drains share a backlog instead
@@ -274,10 +108,8 @@ def webhooks_heartbeat() -> bool:
 
 def _retry_later(event_id: int) -> None:
     """Hand a row to its own retrying task; if that cannot be published, queue it again."""
-    from kyc.tasks import process_webhook
-
     try:
-        process_webhook.apply_async(kwargs={"event_id": event_id}, countdown=RETRY_DELAY)
+        jobs.publish(jobs.PROCESS_WEBHOOK, {"event_id": event_id}, countdown=RETRY_DELAY)
     except BrokerError:
         with contextlib.suppress(*UNAVAILABLE):  # else it is still queued: never recorded
             WebhookEvent.objects.filter(pk=event_id, state=State.FAILED).update(state=State.QUEUED)
@@ -420,7 +252,7 @@ def webhook_reprocess(*, event_id: int, actor: Any) -> None:
                 note=f"webhook delivery {row.pk} ({row.get_state_display()}) queued again",
             )
         logger.info("webhook %s queued again by staff user %s", row.pk, getattr(actor, "pk", None))
-        transaction.on_commit(lambda: _enqueue(row.pk))
+        jobs.after_commit(jobs.PROCESS_WEBHOOK, {"event_id": row.pk})
 
 
 def _check_reprocessable(row: WebhookEvent) -> None:

@@ -1,48 +1,46 @@
-"""The compliance back office: verifications, their history, webhooks and provider calls.
+"""The verification list and page: status, history, KYC data, documents and staff actions.
 
 Everything here is read-only: a state changes only through a staff action, which is
-one call to kyc.services.staff (kyc/admin_actions.py). The verification list is
-built for millions of rows: indexed filters and ordering, no full COUNT(*), and a
-fixed number of queries per page whatever its size.
+one call to kyc.services.staff (kyc/admin/actions.py). The list is built for millions
+of rows: indexed filters and ordering, no full COUNT(*), and a fixed number of queries
+per page whatever its size.
 """
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kyc.admin_actions import (
+from kyc.admin.actions import (
     LIST_ACTIONS,
     MAX_BULK,
     offered_actions,
     run_detail_action,
 )
-from kyc.admin_changelist import VerificationChangeList
-from kyc.admin_dashboard import dashboard, period
-from kyc.admin_display import (
+from kyc.admin.base import ReadOnly, ReadOnlyInline, transition_text
+from kyc.admin.changelist import VerificationChangeList
+from kyc.admin.dashboard import dashboard, period
+from kyc.admin.display import (
     badge,
     can_see_unmasked,
     document_previews,
     kyc_data_table,
-    mask,
 )
-from kyc.admin_export import csv_response
-from kyc.admin_filters import (
+from kyc.admin.export import csv_response
+from kyc.admin.filters import (
     AttemptsExhaustedFilter,
     EstimatedCountPaginator,
     FailureReasonFilter,
@@ -63,50 +61,8 @@ from kyc.services.submissions import fix_kind
 
 if TYPE_CHECKING:  # the admin classes are generic only in the type stubs
     VerificationBase = admin.ModelAdmin[Verification]
-    WebhookEventBase = admin.ModelAdmin[WebhookEvent]
-    ProviderCallBase = admin.ModelAdmin[ProviderCall]
-    AuditEventBase = admin.ModelAdmin[AuditEvent]
-    InlineBase = admin.TabularInline[Any, Any]
 else:
-    VerificationBase = WebhookEventBase = ProviderCallBase = AuditEventBase = admin.ModelAdmin
-    InlineBase = admin.TabularInline
-
-SECRET_HEADERS = ("x-api-key", "x-signature", "authorization", "cookie")
-
-
-class ReadOnly:
-    """Log-like data: staff read it, nobody edits or deletes it through the admin."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(ReadOnly, InlineBase):
-    extra = 0
-    max_num = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.get_fields(request, obj)
-
-
-def verification_link(verification: Verification | None) -> SafeString | str:
-    if verification is None:
-        return "—"
-    url = reverse("admin:kyc_verification_change", args=[verification.pk])
-    return format_html('<a href="{}">{}</a>', url, verification.full_name)
-
-
-def transition_text(event: AuditEvent) -> str:
-    if not (event.from_status or event.to_status):
-        return "—"
-    return f"{event.from_status or '—'} → {event.to_status or '—'}"
+    VerificationBase = admin.ModelAdmin
 
 
 # --- inlines of the verification page ------------------------------------------------------
@@ -412,236 +368,3 @@ class VerificationAdmin(ReadOnly, VerificationBase):
             url = reverse("admin:kyc_verification_changelist")
             return HttpResponseRedirect(f"{url}?{ERROR_FLAG}=1")
         return csv_response(changelist.queryset, unmasked=can_see_unmasked(request.user))
-
-
-# --- webhooks ------------------------------------------------------------------------------
-@admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnly, WebhookEventBase):
-    list_display = (
-        "received_at",
-        "provider",
-        "event_type",
-        "event",
-        "entity_id",
-        "state_badge",
-        "signature_valid",
-        "verification_name",
-        "attempts",
-    )
-    list_filter = ("state",)
-    search_fields = ("=entity_id",)
-    list_select_related = ("verification",)
-    ordering = ("-received_at", "-id")
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
-    actions = ("reprocess_selected",)
-    fields = (
-        "provider",
-        "received_at",
-        "remote_addr",
-        "state_badge",
-        "signature_valid",
-        "error",
-        "attempts",
-        "processed_at",
-        "event_type",
-        "entity_id",
-        "event",
-        "occurred_at",
-        "dedupe_key",
-        "verification_name",
-        "headers_shown",
-        "body_shown",
-    )
-    readonly_fields = fields
-
-    @admin.display(description=gettext_lazy("State"), ordering="state")
-    def state_badge(self, obj: WebhookEvent) -> SafeString:
-        return badge(obj.state, obj.get_state_display())
-
-    @admin.display(description=gettext_lazy("Signature"))
-    def signature_valid(self, obj: WebhookEvent) -> str:
-        if obj.state == WebhookEvent.State.INVALID:
-            return _("invalid")
-        if obj.state == WebhookEvent.State.RECEIVED:
-            return _("not checked yet")
-        return _("valid")
-
-    @admin.display(description=gettext_lazy("Verification"))
-    def verification_name(self, obj: WebhookEvent) -> SafeString | str:
-        return verification_link(obj.verification)
-
-    @admin.display(description=gettext_lazy("Headers (secrets hidden)"))
-    def headers_shown(self, obj: WebhookEvent) -> SafeString:
-        headers = {
-            name: mask(value) if name.lower() in SECRET_HEADERS else value
-            for name, value in (obj.headers or {}).items()
-        }
-        return format_html("<pre>{}</pre>", json.dumps(headers, indent=2, sort_keys=True))
-
-    @admin.display(description=gettext_lazy("Raw body"))
-    def body_shown(self, obj: WebhookEvent) -> SafeString:
-        try:
-            text = json.dumps(json.loads(obj.body), indent=2, sort_keys=True)
-        except ValueError:
-            text = obj.body
-        return format_html('<pre class="kyc-raw">{}</pre>', text)
-
-    def has_reprocess_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("kyc.reprocess_webhookevent"))
-
-    @admin.action(description=gettext_lazy("Reprocess"), permissions=["reprocess"])
-    def reprocess_selected(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
-        ids = list(queryset.values_list("pk", flat=True)[: MAX_BULK + 1])
-        if len(ids) > MAX_BULK:
-            message = _("Select at most %(max)d events for this action.") % {"max": MAX_BULK}
-            self.message_user(request, message, messages.ERROR)
-            return
-        for event_id in ids:
-            self._reprocess(request, event_id)
-
-    def _reprocess(self, request: HttpRequest, event_id: int) -> None:
-        # Imported when used: the intake's service module loads provider code the admin
-        # does not otherwise need.
-        from kyc.services.webhooks import WebhookReprocessRefused, webhook_reprocess
-
-        try:
-            webhook_reprocess(event_id=event_id, actor=request.user)
-        except WebhookReprocessRefused as exc:
-            text = _("Event %(id)d: %(why)s") % {"id": event_id, "why": exc}
-            self.message_user(request, text, messages.WARNING)
-            return
-        text = _("Event %(id)d queued for processing again.") % {"id": event_id}
-        self.message_user(request, text, messages.SUCCESS)
-
-    def get_urls(self) -> list[URLPattern]:
-        return [
-            path(
-                "<path:object_id>/reprocess/",
-                self.admin_site.admin_view(self.reprocess_view),
-                name="kyc_webhookevent_reprocess",
-            ),
-            *super().get_urls(),
-        ]
-
-    def reprocess_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        event = self.get_object(request, object_id)
-        if event is None:
-            raise Http404
-        if not self.has_reprocess_permission(request):
-            raise PermissionDenied
-        if request.method != "POST":
-            return HttpResponse(status=405, headers={"Allow": "POST"})
-        self._reprocess(request, event.pk)
-        return HttpResponseRedirect(reverse("admin:kyc_webhookevent_change", args=[event.pk]))
-
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        context = {
-            **(extra_context or {}),
-            "can_reprocess": self.has_reprocess_permission(request),
-        }
-        return super().change_view(request, object_id, form_url, context)
-
-
-# --- provider calls and audit trail ----------------------------------------------------------
-class FailedCallFilter(admin.SimpleListFilter):
-    title = gettext_lazy("outcome")
-    parameter_name = "outcome"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("failed", _("Failed")), ("ok", _("Succeeded"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
-        failed = Q(status_code__isnull=True) | Q(status_code__gte=400) | ~Q(error="")
-        if self.value() == "failed":
-            return queryset.filter(failed)
-        if self.value() == "ok":
-            return queryset.exclude(failed)
-        return queryset
-
-
-@admin.register(ProviderCall)
-class ProviderCallAdmin(ReadOnly, ProviderCallBase):
-    list_display = (
-        "created_at",
-        "provider",
-        "method",
-        "endpoint",
-        "status_code",
-        "duration",
-        "attempt",
-        "error",
-        "verification_name",
-    )
-    list_filter = (FailedCallFilter,)
-    list_select_related = ("verification",)
-    ordering = ("-created_at", "-id")
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
-    fields = (
-        "created_at",
-        "provider",
-        "method",
-        "endpoint",
-        "status_code",
-        "duration",
-        "attempt",
-        "error",
-        "verification_name",
-        "request_shown",
-    )
-    readonly_fields = fields
-
-    @admin.display(description=gettext_lazy("Duration"), ordering="duration_ms")
-    def duration(self, obj: ProviderCall) -> str:
-        return f"{obj.duration_ms:.0f} ms"
-
-    @admin.display(description=gettext_lazy("Verification"))
-    def verification_name(self, obj: ProviderCall) -> SafeString | str:
-        return verification_link(obj.verification)
-
-    @admin.display(description=gettext_lazy("Request body (redacted when recorded)"))
-    def request_shown(self, obj: ProviderCall) -> SafeString:
-        return format_html("<pre>{}</pre>", json.dumps(obj.request_body, indent=2))
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnly, AuditEventBase):
-    list_display = (
-        "created_at",
-        "verification_name",
-        "source",
-        "action",
-        "transition",
-        "actor",
-        "note",
-    )
-    list_filter = ("source",)
-    list_select_related = ("verification", "actor")
-    ordering = ("-created_at", "-id")
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
-    fields = (
-        "created_at",
-        "verification_name",
-        "source",
-        "actor",
-        "action",
-        "transition",
-        "note",
-    )
-    readonly_fields = fields
-
-    @admin.display(description=gettext_lazy("Verification"))
-    def verification_name(self, obj: AuditEvent) -> SafeString | str:
-        return verification_link(obj.verification)
-
-    @admin.display(description=gettext_lazy("From → to"))
-    def transition(self, obj: AuditEvent) -> str:
-        return transition_text(obj)

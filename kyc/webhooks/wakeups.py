@@ -40,6 +40,8 @@ from django.db import connections
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
+from kyc import jobs
+
 logger = logging.getLogger(__name__)
 
 COALESCE = 0.02  # seconds: at most one flag check per window and process
@@ -77,8 +79,6 @@ def flush() -> None:
 
 def wake_now(queue: str) -> bool:
     """Check the flag and publish a drain if it was down; whether one was published."""
-    from kyc.tasks import drain_webhooks
-
     flag = wake_flag(queue)
     try:
         claimed = cache.add(flag, "1", settings.WEBHOOK_WAKE_TTL)
@@ -88,7 +88,7 @@ def wake_now(queue: str) -> bool:
     if not claimed:
         return False
     try:
-        drain_webhooks.apply_async(kwargs={"flag": flag}, queue=queue)
+        jobs.publish(jobs.DRAIN_WEBHOOKS, {"flag": flag}, queue=queue)
     except BrokerError:
         flag_clear(flag)
         raise

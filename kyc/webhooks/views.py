@@ -1,7 +1,7 @@
 """Webhook intake: `POST /webhooks/<provider>/`, answered in milliseconds.
 
-The view reads a bounded body and hands it to kyc.services.webhooks, which stores it
-raw, verifies it and queues its processing. The answer tells the provider whether to
+The view reads a bounded body and hands it to kyc/webhooks/intake.py, which stores it
+raw, authenticates it and queues its processing. The answer tells the provider whether to
 deliver again: 2xx settled, 401/400 refused for good, 413/411 refused, 5xx try later.
 """
 
@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from kyc.models import WebhookEvent
-from kyc.services import webhooks
+from kyc.providers.registry import is_enabled
+from kyc.webhooks import intake
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +43,13 @@ class Refusal:
     error: str
 
 
-@csrf_exempt  # the provider signs the body; there is no session, so no CSRF token either
+@csrf_exempt  # the provider authenticates itself; there is no session, so no CSRF token either
 @require_POST
-def dollarpe_webhook(request: HttpRequest) -> HttpResponse:
-    return _intake(request, provider="dollarpe")
+def webhook(request: HttpRequest, provider: str) -> HttpResponse:
+    """The one URL of every enabled provider; any other name is not found (and not stored)."""
+    if not is_enabled(provider):
+        raise Http404
+    return _intake(request, provider=provider)
 
 
 def _intake(request: HttpRequest, *, provider: str) -> HttpResponse:
@@ -53,7 +57,7 @@ def _intake(request: HttpRequest, *, provider: str) -> HttpResponse:
     try:
         body, refusal = read_bounded(request, settings.WEBHOOK_MAX_BYTES)
         if refusal is not None:
-            webhooks.webhook_store(
+            intake.webhook_store(
                 provider=provider,
                 headers=request.headers,
                 body=body,
@@ -62,10 +66,10 @@ def _intake(request: HttpRequest, *, provider: str) -> HttpResponse:
                 error=refusal.error,
             )
             return _answer(refusal.status_code)
-        receipt = webhooks.webhook_receive(
+        receipt = intake.webhook_receive(
             provider=provider, headers=request.headers, body=body, remote_addr=remote_addr
         )
-    except webhooks.UNAVAILABLE as exc:
+    except intake.UNAVAILABLE as exc:
         # Nothing half-written is acknowledged: the provider delivers again later.
         logger.warning("webhook intake unavailable (%s)", type(exc).__name__)
         response = _answer(503)

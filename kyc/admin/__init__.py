@@ -1,0 +1,12 @@
+"""The compliance back office (Django admin), one module per page family.
+
+- verifications: the list (filters, search, dashboard, CSV export) and the page of one
+  verification with its inlines and staff actions (actions.py, one service call each);
+- webhooks: deliveries as received, with secrets hidden, and reprocessing;
+- logs: provider calls and the audit trail.
+display.py, filters.py and changelist.py hold what the pages share.
+"""
+
+from kyc.admin import logs, verifications, webhooks
+
+__all__ = ["logs", "verifications", "webhooks"]
