@@ -26,12 +26,17 @@ SELECT '!', false, 'person-' || g, '', '', 'person-' || g || '@example.com', fal
 FROM generate_series(%(start)s, %(stop)s) AS g;
 INSERT INTO kyc_verification (user_id, provider, client_reference_id, customer_state,
     customer_errors, full_name, email, phone, nationality, non_resident, residence_country,
-    status, failure_reason, updates_used, status_changed_at, submitted_at, created_at, updated_at)
+    status, failure_reason, provider_status, provider_reason, corrections_used,
+    corrections_allowed, provider_program, routed_by, given_name, family_name,
+    status_changed_at, submitted_at, created_at, updated_at)
 SELECT u.id, 'dollarpe', 'kyc_' || md5(u.username), 'created', '{}', 'Person ' || u.username,
        u.email, '+9199' || lpad((u.id %% 100000000)::text, 8, '0'), 'IND', false, '',
        (ARRAY['UNVERIFIED','PROCESSING','VERIFIED','FAILED'])[1 + u.id %% 4],
+       CASE WHEN u.id %% 4 = 3 THEN 'tax_number' ELSE '' END,
+       (ARRAY['UNVERIFIED','PROCESSING','VERIFIED','FAILED'])[1 + u.id %% 4],
        CASE WHEN u.id %% 4 = 3 THEN 'TAX_VERIFICATION_FAILED' ELSE '' END,
-       u.id %% 4, u.date_joined, u.date_joined, u.date_joined, u.date_joined
+       u.id %% 4, 3, '', 'default', '', '',
+       u.date_joined, u.date_joined, u.date_joined, u.date_joined
 FROM auth_user u WHERE u.username LIKE 'person-%%' AND u.id > %(after)s;
 """
 

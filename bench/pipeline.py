@@ -53,6 +53,8 @@ def _verifications(customer_ids: list[str]) -> list[Any]:
                 email=user.email,
                 phone="+919900000000",
                 nationality="IND",
+                provider="dollarpe",
+                corrections_allowed=3,
                 provider_customer_id=cid,
                 customer_state=CustomerState.CREATED,
             )

@@ -180,6 +180,8 @@ def _processing_verifications(n: int) -> list[Any]:
                 email="b@example.com",
                 phone="+919900000000",
                 nationality="IND",
+                provider="dollarpe",
+                corrections_allowed=3,
                 provider_customer_id=str(uuid.uuid4()),
                 customer_state=CustomerState.CREATED,
                 status=Status.PROCESSING,

@@ -10,13 +10,11 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kyc.fields import EncryptedJSONField, EncryptedTextField
-
-MAX_UPDATES = 3  # DollarPe: "KYC information can be updated at most 3 times per customer"
 
 
 def new_reference() -> str:
@@ -24,14 +22,37 @@ def new_reference() -> str:
 
 
 class Status(models.TextChoices):
+    """Where a verification stands, whichever provider it is with (raw: provider_status)."""
+
     UNVERIFIED = "UNVERIFIED", _("Not submitted")
+    # The provider waits for the applicant: a hosted session open, questions to answer.
+    ACTION_REQUIRED = "ACTION_REQUIRED", _("Waiting for the applicant")
     PROCESSING = "PROCESSING", _("Being checked")
     VERIFIED = "VERIFIED", _("Verified")
     FAILED = "FAILED", _("Failed")
 
 
+class FailureReason(models.TextChoices):
+    """Why a verification failed, whichever provider said it (raw: provider_reason)."""
+
+    IDENTITY_DOCUMENT = "identity_document", _("Identity document")
+    ADDRESS_DOCUMENT = "address_document", _("Proof of address")
+    SELFIE = "selfie", _("Selfie")
+    TAX_NUMBER = "tax_number", _("Tax number")
+    IDENTITY_DATA = "identity_data", _("Identity data (name, date of birth, address)")
+    ADDITIONAL_INFO = "additional_info", _("Additional information")
+    CHALLENGE_FAILED = "challenge_failed", _("Challenge questions not passed")
+    REQUEST_EXPIRED = "request_expired", _("Request expired or abandoned")
+    SCREENING = "screening", _("Screening (sanctions, PEP, watch lists)")
+    UNDERAGE = "underage", _("Under age")
+    ATTEMPTS_EXHAUSTED = "attempts_exhausted", _("No attempt left")
+    OTHER = "other", _("Other")
+
+
 class CustomerState(models.TextChoices):
     PENDING = "pending", _("Waiting to be created at the provider")
+    # The provider creates the customer with its first KYC submission (customer_create).
+    DEFERRED = "deferred", _("Created with the first submission")
     CREATED = "created", _("Created at the provider")
     REJECTED = "rejected", _("Refused by the provider")
 
@@ -40,17 +61,37 @@ class FixKind(models.TextChoices):
     """What the user has to send again after a failure (provider-neutral)."""
 
     DOCUMENT = "document", _("Identity document")
+    ADDRESS_DOCUMENT = "address_document", _("Proof of address")
     TAX = "tax", _("Tax number")
     SELFIE = "selfie", _("Selfie")
+    IDENTITY_DATA = "identity_data", _("Identity data")
     ADDITIONAL_INFO = "additional_info", _("Additional information")
+    RESTART = "restart", _("Start again with the provider")
     NONE = "none", _("Nothing: our team takes over")
+
+
+# What the user can send again for each failure reason; the provider's correction policy
+# (Capabilities.fixes) then says whether it takes that correction at all.
+REASON_FIX: dict[str, FixKind] = {
+    FailureReason.IDENTITY_DOCUMENT: FixKind.DOCUMENT,
+    FailureReason.ADDRESS_DOCUMENT: FixKind.ADDRESS_DOCUMENT,
+    FailureReason.SELFIE: FixKind.SELFIE,
+    FailureReason.TAX_NUMBER: FixKind.TAX,
+    FailureReason.IDENTITY_DATA: FixKind.IDENTITY_DATA,
+    FailureReason.ADDITIONAL_INFO: FixKind.ADDITIONAL_INFO,
+    FailureReason.REQUEST_EXPIRED: FixKind.RESTART,
+}
 
 
 class Verification(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="verification"
     )
-    provider = models.CharField(max_length=20, default="dollarpe")
+    # Chosen when the profile is saved (kyc/services/routing.py), frozen once the provider
+    # has the customer; routed_by names the rule that chose it.
+    provider = models.CharField(max_length=20)
+    provider_program = models.CharField(max_length=64, blank=True)
+    routed_by = models.CharField(max_length=64, blank=True)
     client_reference_id = models.CharField(max_length=64, unique=True, default=new_reference)
     # NULL until the provider created the customer; NULLs stay out of the unique constraint.
     provider_customer_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
@@ -61,15 +102,27 @@ class Verification(models.Model):
     customer_errors = models.JSONField(default=dict, blank=True)
 
     full_name = models.CharField(max_length=255)
+    # Asked apart when a provider needs them; full_name is then "given family".
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
     email = models.EmailField()
     phone = models.CharField(max_length=20)
     nationality = models.CharField(max_length=3)
     non_resident = models.BooleanField(default=False)
     residence_country = models.CharField(max_length=3, blank=True)
 
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNVERIFIED)
-    failure_reason = models.CharField(max_length=64, blank=True)
-    updates_used = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNVERIFIED)
+    failure_reason = models.CharField(max_length=64, choices=FailureReason.choices, blank=True)
+    # The provider's own words for the status and the reason, as it reported them.
+    provider_status = models.CharField(max_length=64, blank=True)
+    provider_reason = models.CharField(max_length=255, blank=True)
+    # The provider's revision of what it reported last (an older one never overrides it).
+    provider_revision = models.BigIntegerField(null=True, blank=True)
+    # What the applicant must do while ACTION_REQUIRED (kyc.providers.interface.Action).
+    action = models.JSONField(null=True, blank=True)
+    corrections_used = models.PositiveSmallIntegerField(default=0)
+    # The provider's correction limit when the applicant was routed; NULL: no limit of ours.
+    corrections_allowed = models.PositiveSmallIntegerField(null=True, blank=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -105,8 +158,8 @@ class Verification(models.Model):
             models.Index(fields=["provider_customer_id"], name="kyc_provider_customer"),
             models.Index(
                 fields=["-status_changed_at"],
-                condition=Q(updates_used__gte=MAX_UPDATES),
-                name="kyc_attempts_exhausted",
+                condition=Q(corrections_used__gte=F("corrections_allowed")),
+                name="kyc_corrections_exhausted",
             ),
         ]
         # Staff actions and identity data, granted through the "Compliance officer" group.
@@ -119,14 +172,23 @@ class Verification(models.Model):
             ("reset_verification", _("Can reset a verification")),
             ("force_outcome", _("Can force a verification outcome (sandbox only)")),
             ("add_note", _("Can add a note to a verification")),
+            ("reroute_verification", _("Can send a verification to another provider")),
         ]
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.get_status_display()})"
 
     @property
-    def updates_left(self) -> int:
-        return max(MAX_UPDATES - self.updates_used, 0)
+    def corrections_left(self) -> int | None:
+        """Corrections the applicant may still send; None when we set no limit."""
+        if self.corrections_allowed is None:
+            return None
+        return max(self.corrections_allowed - self.corrections_used, 0)
+
+    @property
+    def provider_has_customer(self) -> bool:
+        """The provider knows this applicant: the routing choice is frozen from now on."""
+        return bool(self.provider_customer_id)
 
 
 class Submission(models.Model):
@@ -280,9 +342,10 @@ class WebhookEvent(models.Model):
     body = models.TextField(blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVED)
     error = models.TextField(blank=True)
-    # (type, id, event, timestamp) of a valid delivery: one row per delivery applies it.
+    # The provider's identity of an authentic delivery: one row per delivery applies it.
     dedupe_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
-    event_type = models.CharField(max_length=20, blank=True)
+    # Of the delivery's first event (Rebilly's kyc-request-partially-fulfilled is 31 long).
+    event_type = models.CharField(max_length=50, blank=True)
     entity_id = models.CharField(max_length=100, blank=True)
     event = models.CharField(max_length=50, blank=True)
     occurred_at = models.DateTimeField(null=True, blank=True)
@@ -330,8 +393,8 @@ class AuditEvent(models.Model):
     )
     source = models.CharField(max_length=10, choices=Source.choices)
     action = models.CharField(max_length=50)
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12, blank=True)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

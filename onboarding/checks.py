@@ -9,10 +9,13 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from kyc.providers import registry
+from kyc.services.routing import problems
+
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
-def _is_local(url: str) -> bool:
+def is_local(url: str) -> bool:
     return (urlsplit(url).hostname or "") in _LOCAL_HOSTS
 
 
@@ -41,21 +44,12 @@ def check_production_services(
                 id="onboarding.W006",
             )
         )
-    if _is_local(settings.AWS_S3_ENDPOINT_URL):
+    if is_local(settings.AWS_S3_ENDPOINT_URL):
         messages.append(
             Warning("AWS_S3_ENDPOINT_URL points at the local S3 emulator.", id="onboarding.W003")
         )
-    if _is_local(settings.DOLLARPE_BASE_URL):
-        messages.append(
-            Warning("DOLLARPE_BASE_URL points at the local emulator.", id="onboarding.W004")
-        )
-    if settings.DOLLARPE_SANDBOX and "production" in settings.DOLLARPE_BASE_URL:
-        messages.append(
-            Error(
-                "DOLLARPE_SANDBOX is on while DOLLARPE_BASE_URL is the production API.",
-                id="onboarding.E002",
-            )
-        )
+    for name in registry.enabled():  # each provider checks its own settings
+        messages += registry.get_provider(name).deploy_checks()
     if settings.FIELD_ENCRYPTION_KEYS_DERIVED:
         messages.append(
             Warning(
@@ -65,3 +59,10 @@ def check_production_services(
             )
         )
     return messages
+
+
+@register(Tags.compatibility)
+def check_routing(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[CheckMessage]:
+    """KYC_PROVIDERS, KYC_DEFAULT_PROVIDER and KYC_ROUTING name providers that exist and are
+    enabled, in rules that can be read: otherwise nothing starts."""
+    return [Error(problem, id="onboarding.E003") for problem in problems()]

@@ -7,8 +7,10 @@ Values are never echoed back: a mistyped secret must not land in a log.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -104,3 +106,17 @@ def env_url(name: str, default: str, *, schemes: Iterable[str] = ("http", "https
     if parts.scheme not in allowed or (needs_host and not parts.hostname):
         raise _bad(name, "a URL starting with " + " or ".join(f"{s}://" for s in allowed))
     return value.rstrip("/") if needs_host else value
+
+
+def env_json(name: str, default: Any, *, kind: type = object) -> Any:
+    """A JSON value (a list or an object, as `kind` says); its meaning is checked elsewhere."""
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        raise _bad(name, "valid JSON") from None
+    if not isinstance(parsed, kind):
+        raise _bad(name, f"a JSON {'list' if kind is list else 'object'}")
+    return parsed

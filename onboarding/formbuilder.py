@@ -1,7 +1,8 @@
 """The KYC form, built at run time from the provider's configuration (a FormSpec).
 
-The provider decides which identity documents it accepts and which additional
-information it wants (with their types, required flags and an allOf/anyOf rule).
+The provider decides which identity documents it accepts (and what it calls them),
+which tax number it wants and how it is checked, and which additional information it
+wants (with their types, required flags and an allOf/anyOf rule).
 `plan_form` turns a FormSpec into a plan, refusing one no form could satisfy, and
 `SpecFormMixin` adds the planned fields to a Django form and enforces the rule.
 Additional fields get positional form names (`info_0`, ...), so a provider's field
@@ -18,25 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kyc.providers.errors import InvalidResponseError
-from kyc.providers.interface import FormSpec
+from kyc.providers.interface import FormSpec, TaxId
 
 MAX_NAME_LENGTH = 100
 MAX_VALUE_LENGTH = 255
 RULES = ("allOf", "anyOf")
-
-# Names the provider documents, with words a person understands; others are humanised.
-DOCUMENT_TYPE_LABELS = {
-    "AADHAAR": _("Aadhaar card"),
-    "PASSPORT": _("Passport"),
-    "VOTER_ID": _("Voter ID card"),
-    "DRIVING_LICENSE": _("Driving licence"),
-}
-INFO_LABELS = {
-    "income_range": _("Income range"),
-    "profession": _("Profession"),
-    "ssn_number": _("Social Security number"),
-    "visa": _("Link to your visa"),
-}
 
 
 def humanise(name: str) -> str:
@@ -50,6 +37,11 @@ class InfoField:
     name: str  # the provider's name, used in what we send
     kind: str  # "url" or "text"
     required: bool
+    label: str = ""  # the provider's words; empty: the name, humanised
+
+    @property
+    def shown(self) -> str:
+        return self.label or humanise(self.name)
 
 
 @dataclass(frozen=True)
@@ -58,11 +50,15 @@ class FormPlan:
     info_fields: tuple[InfoField, ...]
     rule: str
     min_required: int  # how many of the info fields must be filled, at least
+    tax_id: TaxId | None = None
+    document_number_help: str = ""
+    # Per document type: (pattern the number must match, message when it does not).
+    document_number_rules: tuple[tuple[str, str, str], ...] = ()
 
 
 def plan_form(spec: FormSpec) -> FormPlan:
     """The form a FormSpec asks for; InvalidResponseError when no form could satisfy it."""
-    document_types = _document_types(spec.document_types)
+    document_types = _document_types(spec.document_types, spec.document_labels)
     info_fields = _info_fields(spec)
     if spec.rule not in RULES:
         raise InvalidResponseError(f"unknown additional information rule {spec.rule!r}")
@@ -74,19 +70,32 @@ def plan_form(spec: FormSpec) -> FormPlan:
     if spec.rule == "allOf":  # every option, whatever min_required says
         minimum = len(info_fields)
         info_fields = tuple(
-            InfoField(f.form_name, f.name, f.kind, required=True) for f in info_fields
+            InfoField(f.form_name, f.name, f.kind, required=True, label=f.label)
+            for f in info_fields
         )
-    return FormPlan(document_types, info_fields, spec.rule, minimum)
+    rules = tuple(
+        (doc_type, pattern, str(message))
+        for doc_type, (pattern, message) in spec.document_number_rules.items()
+    )
+    return FormPlan(
+        document_types,
+        info_fields,
+        spec.rule,
+        minimum,
+        tax_id=spec.tax_id,
+        document_number_help=str(spec.document_number_help),
+        document_number_rules=rules,
+    )
 
 
-def _document_types(values: Any) -> tuple[tuple[str, str], ...]:
+def _document_types(values: Any, labels: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(values, list | tuple):
         raise InvalidResponseError("supported document types are not a list")
     seen: dict[str, str] = {}
     for value in values:
         if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_LENGTH:
             raise InvalidResponseError("a supported document type is not a name")
-        seen.setdefault(value, str(DOCUMENT_TYPE_LABELS.get(value) or humanise(value)))
+        seen.setdefault(value, str(labels.get(value) or humanise(value)))
     if not seen:
         raise InvalidResponseError("no supported document type")
     return tuple(seen.items())
@@ -102,16 +111,13 @@ def _info_fields(spec: FormSpec) -> tuple[InfoField, ...]:
             continue  # a repeated option adds nothing
         kind = "url" if getattr(field, "type", None) == "url" else "text"  # unknown: text
         required = getattr(field, "required", False) is True
-        fields[name] = InfoField(f"info_{len(fields)}", name, kind, required)
+        label = str(getattr(field, "label", "") or "")
+        fields[name] = InfoField(f"info_{len(fields)}", name, kind, required, label)
     return tuple(fields.values())
 
 
-def info_label(name: str) -> str:
-    return str(INFO_LABELS.get(name) or humanise(name))
-
-
 def _info_form_field(info: InfoField) -> forms.Field:
-    label = info_label(info.name)
+    label = info.shown
     if info.kind == "url":
         return forms.URLField(
             label=label,
@@ -130,8 +136,8 @@ class SpecFormMixin(forms.Form):
     with_additional_info = True
 
     def __init__(self, *args: Any, plan: FormPlan, **kwargs: Any) -> None:
+        self.plan = plan  # before the other mixins' __init__: they read it too
         super().__init__(*args, **kwargs)
-        self.plan = plan
         if self.with_document_type:
             self.fields["document_type"] = forms.ChoiceField(
                 label=_("Identity document"),
@@ -177,7 +183,7 @@ class SpecFormMixin(forms.Form):
         return any(info.form_name in self.errors for info in self.plan.info_fields)
 
     def _rule_message(self) -> str:
-        names = ", ".join(info_label(info.name) for info in self.plan.info_fields)
+        names = ", ".join(info.shown for info in self.plan.info_fields)
         return ngettext(
             "Fill in at least %(count)d of: %(fields)s.",
             "Fill in at least %(count)d of: %(fields)s.",

@@ -1,13 +1,16 @@
 """Forms of the end-user journey: everything the user types is validated here first.
 
 What the provider would refuse anyway (a phone number that is not one, a country code
-outside ISO 3166, a PAN in the wrong shape, an IFSC that cannot exist) is refused
-here, with a message on the field, before a call is spent or an attempt is used up.
+outside ISO 3166, a tax number in the wrong shape) is refused here, with a message on
+the field, before a call is spent or an attempt is used up. What is the provider's own
+(its tax number and how it is checked, its document types, its bank details) comes
+from the provider's package through the FormSpec or the BankingProvider.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -23,16 +26,13 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kyc.models import BankAccount, Document, Verification
+from kyc.models import Document, Verification
+from kyc.providers.interface import PROFILE_SPLIT_NAME, TaxId
 from kyc.services.documents import document_store
-from onboarding.countries import alpha_2, country_choices, country_name
-from onboarding.formbuilder import SpecFormMixin
+from onboarding.countries import alpha_2, country_choices
+from onboarding.formbuilder import FormPlan, SpecFormMixin
 from onboarding.uploads import too_large
 
-PAN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
-IFSC = re.compile(r"^[A-Z]{4}0[A-Z0-9]{6}$")
-ACCOUNT_NUMBER = re.compile(r"^[0-9]{9,18}$")
-VPA = re.compile(r"^[a-z0-9][a-z0-9._-]{1,255}@[a-z][a-z0-9.-]{1,63}$")
 DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{4,30}$")
 EARLIEST_BIRTH = date(1900, 1, 1)
 ADULT_AGE = 18
@@ -124,6 +124,9 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 # --- Profile ----------------------------------------------------------------------------------
 class ProfileForm(JourneyForm):
+    """Who the applicant is. `needs` are the extra fields a provider asks for at this step
+    (kyc.providers.interface.PROFILE_*): with a split name, full_name is "given family"."""
+
     full_name = forms.CharField(
         label=_("Full name"),
         max_length=255,
@@ -154,8 +157,38 @@ class ProfileForm(JourneyForm):
         help_text=_("Needed only if you are a non-resident."),
     )
 
+    def __init__(self, *args: Any, needs: frozenset[str] = frozenset(), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if PROFILE_SPLIT_NAME in needs:
+            self._split_name()
+
+    def _split_name(self) -> None:
+        del self.fields["full_name"]
+        given = forms.CharField(
+            label=_("Given name(s)"),
+            max_length=100,
+            help_text=_("As written on your identity document."),
+            widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        )
+        family = forms.CharField(
+            label=_("Family name"),
+            max_length=100,
+            widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+        )
+        self.fields = {"given_name": given, "family_name": family, **self.fields}
+
+    @staticmethod
+    def _one_space(value: Any) -> str:
+        return " ".join(str(value).split())
+
     def clean_full_name(self) -> str:
-        return " ".join(str(self.cleaned_data["full_name"]).split())
+        return self._one_space(self.cleaned_data["full_name"])
+
+    def clean_given_name(self) -> str:
+        return self._one_space(self.cleaned_data["given_name"])
+
+    def clean_family_name(self) -> str:
+        return self._one_space(self.cleaned_data["family_name"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -183,83 +216,27 @@ class ProfileForm(JourneyForm):
         cleaned["phone"] = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     def profile(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.fields}
+        values = {name: self.cleaned_data[name] for name in self.fields}
+        if "given_name" in values:
+            values["full_name"] = f"{values['given_name']} {values['family_name']}"
+        return values
 
-    def add_provider_errors(self, errors: dict[str, list[str]]) -> None:
-        """The provider's refusal, each message on the field it is about."""
+    def add_provider_errors(
+        self, errors: dict[str, list[str]], words: Callable[[str], str] = str
+    ) -> None:
+        """The provider's refusal, each message on the field it is about, in its words
+        for the user (Provider.user_message)."""
+        fallback = {"full_name": "given_name"} if "given_name" in self.fields else {}
         for name, messages in errors.items():
+            name = fallback.get(name, name)
             field = name if name in self.fields else None
             for message in messages:
-                self.add_error(field, provider_message(message))
-
-
-# The provider's documented refusals, in the user's language (keys: lower case, no final dot).
-PROVIDER_MESSAGES = {
-    "email already in use": _(
-        "This email address is already registered with our verification partner. "
-        "Use another address."
-    ),
-    "phone already in use": _(
-        "This phone number is already registered with our verification partner. Use another number."
-    ),
-    "invalid country code": _("Our verification partner does not accept this country."),
-    "client reference id already exists": _(
-        "Your registration is already known to our verification partner. "
-        "Please try again in a minute."
-    ),
-    "enter a valid phone number": _("Enter a valid mobile phone number."),
-    "enter a valid email address": _("Enter a valid email address."),
-    "account number already in use": _("This account number is already registered."),
-    "vpa already in use": _("This UPI ID is already registered."),
-    "maximum 3 upi ids allowed": _("You already have 3 UPI IDs, the most allowed."),
-    "maximum 3 bank account details allowed": _(
-        "You already have 3 bank accounts, the most allowed."
-    ),
-    "kyc already in use": _("These details are already used by another customer."),
-    "customer is unverified": _("Your identity must be verified before you add a bank account."),
-    "your identity must be verified before you add a bank account": _(
-        "Your identity must be verified before you add a bank account."
-    ),
-}
-
-
-def provider_message(text: str) -> str:
-    """A provider's message in the user's language when we know it, else as it came."""
-    known = PROVIDER_MESSAGES.get(text.strip().rstrip(".").lower())
-    return str(known) if known else text
+                self.add_error(field, words(message))
 
 
 # --- KYC details ------------------------------------------------------------------------------
-class TaxNumberField(forms.CharField):
-    """An Indian PAN: five letters, four digits, a letter; the fourth letter P for a person."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("label", _("PAN (tax number)"))
-        kwargs.setdefault("help_text", _("10 characters, as on your PAN card, e.g. ABCPE1234F."))
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
-        )
-        super().__init__(max_length=14, **kwargs)
-
-    def to_python(self, value: Any) -> str:
-        return re.sub(r"[\s-]", "", str(super().to_python(value))).upper()
-
-    def validate(self, value: Any) -> None:
-        super().validate(value)
-        if value and not PAN.match(value):
-            raise ValidationError(
-                _("A PAN has 5 letters, 4 digits and a letter, e.g. ABCPE1234F."), code="format"
-            )
-        if value and value[3] != "P":
-            raise ValidationError(
-                _("This PAN does not belong to a person (its fourth letter is not P)."),
-                code="not_individual",
-            )
-
-
 class AddressForm(JourneyForm):
-    """The residential address, sent to the provider as one line."""
+    """The residential address, kept structured (each provider writes it its own way)."""
 
     address_line1 = forms.CharField(
         label=_("Address line 1"),
@@ -294,21 +271,32 @@ class AddressForm(JourneyForm):
         widget=forms.Select(attrs={"autocomplete": "country"}),
     )
 
-    def full_address(self) -> str:
+    def address(self) -> dict[str, str]:
         data = self.cleaned_data
-        place = " ".join(filter(None, [data["city"], data.get("region"), data["postal_code"]]))
-        parts = [data["address_line1"], data.get("address_line2"), place]
-        parts.append(country_name(data["address_country"]))
-        return ", ".join(" ".join(str(part).split()) for part in parts if part)
+        values = {
+            "line1": data["address_line1"],
+            "line2": data.get("address_line2") or "",
+            "city": data["city"],
+            "region": data.get("region") or "",
+            "postal_code": data["postal_code"],
+            "country": data["address_country"],
+        }
+        return {key: " ".join(str(value).split()) for key, value in values.items()}
 
 
 class DocumentNumberMixin(forms.Form):
+    """The identity document's number, with the provider's help text and per-type checks."""
+
+    plan: FormPlan
     document_number = forms.CharField(
         label=_("Document number"),
         max_length=40,
-        help_text=_("For Aadhaar, the 12 digits; for a passport, the file number."),
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["document_number"].help_text = self.plan.document_number_help
 
     def clean_document_number(self) -> str:
         number = re.sub(r"[\s-]", "", str(self.cleaned_data["document_number"])).upper()
@@ -318,9 +306,10 @@ class DocumentNumberMixin(forms.Form):
 
     def _check_document_number(self, cleaned: dict[str, Any]) -> None:
         number = cleaned.get("document_number")
-        aadhaar = cleaned.get("document_type") == "AADHAAR"
-        if aadhaar and number and not (number.isdigit() and len(number) == 12):
-            self.add_error("document_number", _("An Aadhaar number has 12 digits."))
+        for doc_type, pattern, message in self.plan.document_number_rules:
+            wrong = number and not re.fullmatch(pattern, number)
+            if cleaned.get("document_type") == doc_type and wrong:
+                self.add_error("document_number", message)
 
 
 def _dob_widget() -> forms.DateInput:
@@ -337,17 +326,19 @@ def _dob_widget() -> forms.DateInput:
 
 
 class KycForm(SpecFormMixin, DocumentNumberMixin, AddressForm):
-    """The first KYC submission: address, birth date, PAN, document, and what the provider asks."""
+    """The first KYC submission: address, birth date, the provider's tax number (when it
+    asks for one), the document, and the additional information the provider wants."""
 
     summary_anchor = "additional-info"  # its only non-field error is the allOf/anyOf rule
 
     dob = forms.DateField(label=_("Date of birth"), input_formats=["%Y-%m-%d", "%d-%m-%Y"])
-    tax_number = TaxNumberField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["dob"].widget = _dob_widget()
         self.fields["dob"].help_text = _("You must be at least 18.")
+        if self.plan.tax_id is not None:
+            self.fields["tax_number"] = self.plan.tax_id.field()
 
     def clean_dob(self) -> date:
         born: date = self.cleaned_data["dob"]
@@ -368,12 +359,13 @@ class KycForm(SpecFormMixin, DocumentNumberMixin, AddressForm):
         result = {
             "full_name": verification.full_name,
             "phone": verification.phone,
-            "full_address": self.full_address(),
+            "address": self.address(),
             "dob": data["dob"].isoformat(),
-            "tax_number": data["tax_number"],
             "document_type": data["document_type"],
             "document_number": data["document_number"],
         }
+        if data.get("tax_number"):
+            result["tax_number"] = data["tax_number"]
         if data.get("additional_info"):
             result["additional_info"] = data["additional_info"]
         return result
@@ -391,7 +383,7 @@ class DocumentFixForm(SpecFormMixin, DocumentNumberMixin, AddressForm):
 
     def submission_data(self, verification: Verification) -> dict[str, Any]:
         return {
-            "full_address": self.full_address(),
+            "address": self.address(),
             "document_type": self.cleaned_data["document_type"],
             "document_number": self.cleaned_data["document_number"],
             "phone": verification.phone,
@@ -407,7 +399,11 @@ class AdditionalInfoFixForm(SpecFormMixin, JourneyForm):
 
 
 class TaxFixForm(JourneyForm):
-    tax_number = TaxNumberField()
+    """The provider's tax number, again (its field is the provider's, Provider.tax_id)."""
+
+    def __init__(self, *args: Any, tax_id: TaxId, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tax_number"] = tax_id.field()
 
     def submission_data(self, verification: Verification) -> dict[str, Any]:
         return {"tax_number": self.cleaned_data["tax_number"]}
@@ -545,76 +541,3 @@ class UploadsForm(JourneyForm):
             self.add_error(kind, _("We do not have this file. Please add it again."))
             return
         self.documents[kind] = document
-
-
-# --- Bank accounts ----------------------------------------------------------------------------
-class BankForm(JourneyForm):
-    kind = forms.ChoiceField(
-        label=_("What do you want to add?"),
-        choices=[
-            (BankAccount.Kind.ACCOUNT, _("A bank account (account number and IFSC)")),
-            (BankAccount.Kind.VPA, _("A UPI ID")),
-        ],
-        widget=forms.RadioSelect,
-        initial=BankAccount.Kind.ACCOUNT,
-    )
-    account_number = forms.CharField(
-        label=_("Account number"),
-        required=False,
-        max_length=30,
-        help_text=_("9 to 18 digits. The account must be in your name."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    ifsc = forms.CharField(
-        label=_("IFSC"),
-        required=False,
-        max_length=20,
-        help_text=_("11 characters, e.g. SBIN0001234, printed on your cheque book."),
-        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
-    )
-    vpa = forms.CharField(
-        label=_("UPI ID"),
-        required=False,
-        max_length=300,
-        help_text=_("For example name@okbank."),
-        widget=forms.TextInput(
-            attrs={"autocapitalize": "none", "spellcheck": "false", "inputmode": "email"}
-        ),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("kind") == BankAccount.Kind.VPA:
-            cleaned.update(account_number="", ifsc="", vpa=self._vpa(cleaned))
-        elif cleaned.get("kind") == BankAccount.Kind.ACCOUNT:
-            cleaned.update(self._account(cleaned), vpa="")
-        return cleaned
-
-    def _vpa(self, cleaned: dict[str, Any]) -> str:
-        vpa = str(cleaned.get("vpa") or "").strip().lower()
-        if not vpa:
-            self.add_error("vpa", _("Enter your UPI ID."))
-        elif not VPA.match(vpa):
-            self.add_error("vpa", _("A UPI ID looks like name@bank, e.g. priya@okaxis."))
-        return vpa
-
-    def _account(self, cleaned: dict[str, Any]) -> dict[str, str]:
-        number = re.sub(r"\s", "", str(cleaned.get("account_number") or ""))
-        ifsc = re.sub(r"\s", "", str(cleaned.get("ifsc") or "")).upper()
-        if not number:
-            self.add_error("account_number", _("Enter the account number."))
-        elif not ACCOUNT_NUMBER.match(number):
-            self.add_error("account_number", _("An account number has 9 to 18 digits."))
-        if not ifsc:
-            self.add_error("ifsc", _("Enter the IFSC of your branch."))
-        elif not IFSC.match(ifsc):
-            self.add_error(
-                "ifsc", _("An IFSC has 4 letters, a zero, then 6 letters or digits: SBIN0001234.")
-            )
-        return {"account_number": number, "ifsc": ifsc}
-
-    def add_refusal(self, message: str, field: str | None) -> None:
-        """A refusal by the provider, on the field it names (ifsc_code is an older name)."""
-        target = {"account_number": "account_number", "ifsc": "ifsc", "ifsc_code": "ifsc"}
-        target["vpa"] = "vpa"
-        self.add_error(target.get(field or ""), provider_message(message))

@@ -24,32 +24,27 @@ from kyc.models import (
     Submission,
     Verification,
 )
-from kyc.services.submissions import ACTIVE, fix_kind
+from kyc.providers.interface import Words
+from kyc.providers.registry import capabilities, get_provider
+from kyc.services.banks import banking_provider
+from kyc.services.corrections import fix_kind, fixable
+from kyc.services.submissions import ACTIVE
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_KINDS: list[str] = [Document.Kind.FRONT, Document.Kind.BACK, Document.Kind.SELFIE]
-
-# What failed, in words, and what the fix form asks for.
+# What failed, in words, and what the fix form asks for ({tax_id}: the provider's name for
+# the tax number, e.g. PAN).
 FAILED_PART = {
     FixKind.DOCUMENT: _("We could not verify your identity document."),
-    FixKind.TAX: _("We could not verify your PAN (tax number)."),
+    FixKind.TAX: _("We could not verify your {tax_id} (tax number)."),
     FixKind.SELFIE: _("We could not verify your selfie."),
     FixKind.ADDITIONAL_INFO: _("We could not verify your additional information."),
 }
 FIX_ACTION = {
     FixKind.DOCUMENT: _("Send new photos and details of your document"),
-    FixKind.TAX: _("Correct your PAN"),
+    FixKind.TAX: _("Correct your {tax_id}"),
     FixKind.SELFIE: _("Take a new selfie"),
     FixKind.ADDITIONAL_INFO: _("Correct your additional information"),
-}
-BANK_REASONS: dict[str, Any] = {
-    "INVALID_IFSC": _("The IFSC is not valid or does not match the bank."),
-    "INVALID_ACCOUNT_NUMBER": _("The account number is not valid."),
-    "ACCOUNT_TYPE_NRE": _("NRE accounts cannot be used. Add another account."),
-    "PENNY_DROP_FAILED": _("We could not confirm that the account is yours."),
-    "NAME_MISMATCH": _("The name on the account is not the name on your identity document."),
-    "BANK_RISK_CHECK_FAILED": _("The account did not pass our partner's checks."),
 }
 BANK_STATUS_WORDS: dict[str, Any] = {
     BankAccount.State.QUEUED: _("Waiting to be sent for checking"),
@@ -58,6 +53,25 @@ BANK_STATUS_WORDS: dict[str, Any] = {
     BankAccount.State.FAILED: _("Could not be verified"),
     BankAccount.State.REJECTED: _("Refused"),
 }
+
+
+def words_of(verification: Verification) -> Words:
+    return get_provider(verification.provider).words
+
+
+def failed_part(kind: FixKind, words: Words) -> str:
+    text = FAILED_PART.get(kind)
+    return str(text).format(tax_id=words.tax_id) if text else ""
+
+
+def fix_action(kind: FixKind, words: Words) -> str:
+    text = FIX_ACTION.get(kind)
+    return str(text).format(tax_id=words.tax_id) if text else ""
+
+
+def upload_kinds(verification: Verification) -> list[str]:
+    """The files the applicant's provider takes, in the order the uploads page asks."""
+    return list(capabilities(verification.provider).document_kinds)
 
 
 def current_verification(request: HttpRequest) -> Verification | None:
@@ -96,17 +110,20 @@ def latest_documents(verification: Verification) -> dict[str, int]:
     return found
 
 
+def fix_uploads(verification: Verification, kind: FixKind) -> list[str]:
+    """The files a correction of `kind` sends again (the provider's CorrectionPart)."""
+    part = get_provider(verification.provider).correction_parts().get(kind)
+    return list(part.documents) if part else []
+
+
 def may_upload(verification: Verification, kind: str) -> bool:
-    """Uploads are for the first submission, or for a failure that asks for that file."""
+    """Uploads are for the first submission (of the kinds the provider takes), or for a
+    failure whose correction sends that file again."""
     if verification.status == Status.UNVERIFIED:
-        return True
-    if verification.status != Status.FAILED or verification.updates_left == 0:
+        return kind in upload_kinds(verification)
+    if verification.status != Status.FAILED or verification.corrections_left == 0:
         return False
-    wanted: dict[str, tuple[str, ...]] = {
-        FixKind.DOCUMENT: (Document.Kind.FRONT, Document.Kind.BACK),
-        FixKind.SELFIE: (Document.Kind.SELFIE,),
-    }
-    return kind in wanted.get(fix_kind(verification), ())
+    return kind in fix_uploads(verification, fix_kind(verification))
 
 
 @dataclass
@@ -123,7 +140,7 @@ class Progress:
     def key(self) -> str:
         """Changes whenever what the page shows changes: the browser compares it."""
         v = self.verification
-        parts = [self.stage, v.status, v.failure_reason, str(v.updates_used), self.refused]
+        parts = [self.stage, v.status, v.failure_reason, str(v.corrections_used), self.refused]
         parts += [f"{bank.pk}:{bank.status}" for bank in self.banks]
         return "|".join(parts)
 
@@ -136,13 +153,20 @@ class Progress:
         return self.stage in {"team", "profile_refused", "not_submitted", "fix"}
 
     def context(self) -> dict[str, Any]:
+        words = words_of(self.verification)
         return {
             "progress": self,
             "verification": self.verification,
-            "failed_part": FAILED_PART.get(self.fix, ""),
-            "fix_action": FIX_ACTION.get(self.fix, ""),
+            "failed_part": failed_part(self.fix, words),
+            "fix_action": fix_action(self.fix, words),
+            "banking": self.banking,
+            "words": words,
             "banks": [bank_view(bank) for bank in self.banks],
         }
+
+    @property
+    def banking(self) -> bool:
+        return capabilities(self.verification.provider).banking
 
 
 def progress_of(verification: Verification) -> Progress:
@@ -150,14 +174,14 @@ def progress_of(verification: Verification) -> Progress:
     progress = Progress(stage=stage, verification=verification, refused=refused)
     if stage in {"fix", "team"}:
         progress.fix = fix_kind(verification)
-    if stage == "verified":
+    if stage == "verified" and progress.banking:
         progress.banks = list(verification.bank_accounts.all())
     return progress
 
 
 def _stage(verification: Verification) -> tuple[str, str]:
     if verification.customer_state == CustomerState.PENDING:
-        return "saving", ""
+        return "saving", ""  # the provider did not answer the profile yet
     if verification.customer_state == CustomerState.REJECTED:
         return "profile_refused", ""
     if active_submission(verification) is not None:
@@ -167,21 +191,20 @@ def _stage(verification: Verification) -> tuple[str, str]:
     if verification.status == Status.UNVERIFIED:
         return "not_submitted", refused
     if verification.status == Status.FAILED:
-        fixable = fix_kind(verification) != FixKind.NONE and verification.updates_left > 0
-        return ("fix" if fixable else "team"), refused
-    return verification.status.lower(), ""
+        return ("fix" if fixable(verification) else "team"), refused
+    return verification.status.lower(), ""  # action_required, processing or verified
 
 
 def bank_view(bank: BankAccount) -> dict[str, Any]:
+    provider = banking_provider(bank.verification.provider)
+    failed = bank.status == BankAccount.State.FAILED and provider is not None
     return {
         "pk": bank.pk,
         "label": bank.label,
         "kind": bank.get_kind_display(),
         "status": bank.status,
         "status_words": BANK_STATUS_WORDS.get(bank.status, bank.status),
-        "reason": BANK_REASONS.get(bank.failure_reason, "")
-        if bank.status == BankAccount.State.FAILED
-        else "",
+        "reason": provider.bank_reason_text(bank.failure_reason) if failed and provider else "",
     }
 
 

@@ -21,6 +21,7 @@ from onboarding.env import (
     env_choice,
     env_float,
     env_int,
+    env_json,
     env_list,
     env_str,
     env_url,
@@ -208,6 +209,17 @@ else:
         }
     }
 
+# --- KYC providers and routing ----------------------------------------------------------------
+# The providers that take new applicants and webhooks (kyc/providers/registry.py knows them).
+KYC_PROVIDERS = env_list("KYC_PROVIDERS", ["dollarpe"])
+# Where an applicant goes when no KYC_ROUTING rule matches.
+KYC_DEFAULT_PROVIDER = env_str("KYC_DEFAULT_PROVIDER", "dollarpe")
+# Ordered rules, the first match wins (kyc/services/routing.py), e.g.
+# [{"id": "in-dollarpe", "provider": "dollarpe", "nationality": ["IND"], "percent": 100}].
+KYC_ROUTING = env_json("KYC_ROUTING", [], kind=list)
+# More provider adapters, or replacements of built-in ones: {"name": "dotted.path.Class"}.
+KYC_PROVIDER_BACKENDS: dict[str, str] = env_json("KYC_PROVIDER_BACKENDS", {}, kind=dict)
+
 # --- DollarPe -------------------------------------------------------------------------------
 DOLLARPE_BASE_URL = env_url("DOLLARPE_BASE_URL", "http://127.0.0.1:8100")
 DOLLARPE_API_KEY = env_str("DOLLARPE_API_KEY", "sandbox-key")
@@ -225,7 +237,8 @@ KYC_RETRY_BACKOFF = env_int("KYC_RETRY_BACKOFF", 2, minimum=1)
 KYC_CONFIG_TTL = env_int("KYC_CONFIG_TTL", 3600, minimum=0)
 # A verification still being checked after this many seconds is "stuck" in the admin list.
 KYC_STUCK_AFTER = env_int("KYC_STUCK_AFTER", 24 * 3600, minimum=60)
-# Sandbox-only features (mock-kyc-status, forcing outcomes) are refused unless this is on.
+# DollarPe's sandbox-only features (mock-kyc-status, forcing outcomes) are refused unless this
+# is on; every provider has a flag of its own.
 DOLLARPE_SANDBOX = env_bool("DOLLARPE_SANDBOX", True)
 
 # --- Webhooks, polling and sweeper ---------------------------------------------------------

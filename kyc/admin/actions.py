@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
@@ -23,7 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from kyc.models import Verification
+from kyc.providers import registry
 from kyc.services import staff
+from kyc.services.customers import routing_frozen
 from kyc.services.staff import StaffActionRefused, StaffResult
 
 if TYPE_CHECKING:
@@ -47,7 +48,24 @@ class DetailAction:
     run: Callable[[HttpRequest, Verification], StaffResult]
     takes_note: bool = False
     confirm: bool = False
-    sandbox_only: bool = False
+    # Whether it applies to this verification at all (what its provider can do, say).
+    applies: Callable[[Verification], bool] = lambda verification: True
+
+
+def can_reset(verification: Verification) -> bool:
+    return registry.capabilities(verification.provider).reset
+
+
+def can_force(verification: Verification) -> bool:
+    return bool(registry.capabilities(verification.provider).sandbox_outcomes)
+
+
+def reroute_targets(verification: Verification) -> list[tuple[str, str]]:
+    """(name, label) of the enabled providers this applicant could still be sent to."""
+    if routing_frozen(verification):
+        return []
+    others = [name for name in registry.enabled() if name != verification.provider]
+    return [(name, registry.get_provider(name).label) for name in others]
 
 
 def _note(request: HttpRequest) -> str:
@@ -95,6 +113,7 @@ DETAIL_ACTIONS = {
             ),
             takes_note=True,
             confirm=True,
+            applies=can_reset,
         ),
         DetailAction(
             "force_outcome",
@@ -103,7 +122,16 @@ DETAIL_ACTIONS = {
             lambda request, v: staff.staff_force_outcome(
                 verification_id=v.pk, actor=request.user, outcome=request.POST.get("outcome", "")
             ),
-            sandbox_only=True,
+            applies=can_force,
+        ),
+        DetailAction(
+            "reroute",
+            gettext_lazy("Send to another provider"),
+            "reroute_verification",
+            lambda request, v: staff.staff_reroute(
+                verification_id=v.pk, actor=request.user, provider=request.POST.get("provider", "")
+            ),
+            applies=lambda v: bool(reroute_targets(v)),
         ),
         DetailAction(
             "add_note",
@@ -118,14 +146,12 @@ DETAIL_ACTIONS = {
 }
 
 
-def offered(action: DetailAction, user: Any) -> bool:
-    if action.sandbox_only and not settings.DOLLARPE_SANDBOX:
-        return False
-    return bool(user.has_perm(f"kyc.{action.permission}"))
+def offered(action: DetailAction, user: Any, verification: Verification) -> bool:
+    return bool(user.has_perm(f"kyc.{action.permission}")) and action.applies(verification)
 
 
-def offered_actions(user: Any) -> list[DetailAction]:
-    return [action for action in DETAIL_ACTIONS.values() if offered(action, user)]
+def offered_actions(user: Any, verification: Verification) -> list[DetailAction]:
+    return [action for action in DETAIL_ACTIONS.values() if offered(action, user, verification)]
 
 
 def report(request: HttpRequest, result: StaffResult) -> None:
@@ -141,7 +167,7 @@ def run_detail_action(
     verification = model_admin.get_object(request, object_id)
     if action is None or verification is None:
         raise Http404
-    if not offered(action, request.user):
+    if not offered(action, request.user, verification):
         raise PermissionDenied
     if action.confirm and (request.method != "POST" or request.POST.get("confirm") != "yes"):
         return reset_confirmation(model_admin, request, [verification], single=True)

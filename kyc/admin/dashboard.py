@@ -19,8 +19,8 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from kyc.admin.display import duration_text
-from kyc.admin.filters import stuck_before
-from kyc.models import MAX_UPDATES, Status, Verification
+from kyc.admin.filters import corrections_exhausted, stuck_before
+from kyc.models import FailureReason, Status, Verification
 
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
@@ -65,6 +65,7 @@ class Bar:
     value: int
     width: float  # in chart units, proportional to value
     y: int = 0
+    key: str = ""  # what the list filters on for this bar (a failure reason's code)
 
     @property
     def value_x(self) -> float:
@@ -139,11 +140,18 @@ def period(raw: str | None) -> int:
     return days if days in PERIODS else DEFAULT_PERIOD
 
 
-def _bars(pairs: list[tuple[str, int]]) -> list[Bar]:
+def _bars(pairs: list[tuple[str, int]], keys: list[str] | None = None) -> list[Bar]:
     top = max((value for _, value in pairs), default=0) or 1
+    keys = keys or [""] * len(pairs)
     return [
-        Bar(label, value, round(value / top * (CHART_WIDTH - BAR_LEFT - 80), 1), index * BAR_HEIGHT)
-        for index, (label, value) in enumerate(pairs)
+        Bar(
+            label,
+            value,
+            round(value / top * (CHART_WIDTH - BAR_LEFT - 80), 1),
+            index * BAR_HEIGHT,
+            key,
+        )
+        for index, ((label, value), key) in enumerate(zip(pairs, keys, strict=True))
     ]
 
 
@@ -162,7 +170,11 @@ def reason_bars(verifications: QuerySet[Verification]) -> list[Bar]:
         .annotate(n=Count("id"))
         .order_by("-n", "failure_reason")
     )
-    return _bars([(row["failure_reason"], row["n"]) for row in rows])
+    labels = dict(FailureReason.choices)
+    return _bars(
+        [(str(labels.get(row["failure_reason"], row["failure_reason"])), row["n"]) for row in rows],
+        [row["failure_reason"] for row in rows],
+    )
 
 
 def per_day(verifications: QuerySet[Verification], start: date, days: int) -> list[Day]:
@@ -252,5 +264,5 @@ def dashboard(days: int) -> Dashboard:
         stuck=verifications.filter(
             Q(status=Status.PROCESSING) & Q(status_changed_at__lt=stuck_before())
         ).count(),
-        exhausted=verifications.filter(updates_used__gte=MAX_UPDATES).count(),
+        exhausted=verifications.filter(corrections_exhausted()).count(),
     )

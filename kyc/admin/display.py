@@ -26,12 +26,12 @@ PREVIEW_URL_EXPIRY = 300
 KYC_LABELS = {
     "full_name": gettext_lazy("Full name"),
     "phone": gettext_lazy("Phone"),
-    "full_address": gettext_lazy("Address"),
+    "address": gettext_lazy("Address"),
+    "full_address": gettext_lazy("Address (one line)"),
     "dob": gettext_lazy("Date of birth"),
     "tax_number": gettext_lazy("Tax number"),
     "document_type": gettext_lazy("Document type"),
     "document_number": gettext_lazy("Document number"),
-    "selfie_verification_status": gettext_lazy("Selfie checked by us"),
     "additional_info": gettext_lazy("Additional information"),
     "documents": gettext_lazy("Documents"),
 }
@@ -39,6 +39,7 @@ BADGE_CLASSES = {
     "VERIFIED": "ok",
     "FAILED": "bad",
     "PROCESSING": "wait",
+    "ACTION_REQUIRED": "wait",
     "UNVERIFIED": "none",
     "processed": "ok",
     "failed": "bad",

@@ -15,12 +15,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kyc.models import MAX_UPDATES, Status
+from kyc.models import FailureReason, Status
 
 # Below this many rows an exact count is cheap, and an estimate would look wrong.
 EXACT_COUNT_BELOW = 100_000
@@ -99,6 +99,13 @@ class FailureReasonFilter(_ValuesFilter):
     parameter_name = "failure_reason"
     column = "failure_reason"
 
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        labels = dict(FailureReason.choices)
+        return [
+            (value, str(labels.get(value, value)))
+            for value, _ in super().lookups(request, model_admin)
+        ]
+
 
 class ProviderFilter(_ValuesFilter):
     title = _("provider")
@@ -124,6 +131,11 @@ class StuckFilter(admin.SimpleListFilter):
         return queryset.filter(status=Status.PROCESSING, status_changed_at__lt=stuck_before())
 
 
+def corrections_exhausted() -> Q:
+    """Every correction the applicant was allowed is used (none where there is no limit)."""
+    return Q(corrections_allowed__isnull=False, corrections_used__gte=F("corrections_allowed"))
+
+
 class AttemptsExhaustedFilter(admin.SimpleListFilter):
     title = _("correction attempts")
     parameter_name = "attempts"
@@ -133,7 +145,7 @@ class AttemptsExhaustedFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
         if self.value() == "exhausted":
-            return queryset.filter(updates_used__gte=MAX_UPDATES)
+            return queryset.filter(corrections_exhausted())
         if self.value() == "left":
-            return queryset.filter(updates_used__lt=MAX_UPDATES)
+            return queryset.exclude(corrections_exhausted())
         return queryset

@@ -28,6 +28,7 @@ from kyc.admin.actions import (
     LIST_ACTIONS,
     MAX_BULK,
     offered_actions,
+    reroute_targets,
     run_detail_action,
 )
 from kyc.admin.base import ReadOnly, ReadOnlyInline, transition_text
@@ -48,7 +49,6 @@ from kyc.admin.filters import (
     StuckFilter,
 )
 from kyc.models import (
-    MAX_UPDATES,
     AuditEvent,
     BankAccount,
     ProviderCall,
@@ -56,13 +56,22 @@ from kyc.models import (
     Verification,
     WebhookEvent,
 )
-from kyc.services.staff import FORCE_OUTCOMES, NOTE_MAX_LENGTH, latest_kyc_data
-from kyc.services.submissions import fix_kind
+from kyc.providers.registry import capabilities
+from kyc.services.corrections import fix_kind
+from kyc.services.staff import NOTE_MAX_LENGTH, latest_kyc_data
 
 if TYPE_CHECKING:  # the admin classes are generic only in the type stubs
     VerificationBase = admin.ModelAdmin[Verification]
 else:
     VerificationBase = admin.ModelAdmin
+
+_CAPABILITY_WORDS = (
+    ("banking", gettext_lazy("verifies bank accounts")),
+    ("reset", gettext_lazy("can reset")),
+    ("per_document_review", gettext_lazy("reviews each document")),
+    ("challenge_questions", gettext_lazy("asks challenge questions")),
+    ("client_override", gettext_lazy("takes our own verification")),
+)
 
 
 # --- inlines of the verification page ------------------------------------------------------
@@ -133,6 +142,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         "provider",
         "status_badge",
         "failure_reason",
+        "provider_reason",
         "attempts",
         "submitted_at",
         "time_in_status",
@@ -171,6 +181,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
     )
     readonly_fields = (
         "status_badge",
+        "capabilities_shown",
         "attempts",
         "time_in_status",
         "fix_needed",
@@ -226,10 +237,13 @@ class VerificationAdmin(ReadOnly, VerificationBase):
                 {
                     "fields": (
                         "provider",
+                        "provider_program",
+                        "routed_by",
                         "provider_customer_id",
                         "client_reference_id",
                         "customer_state",
                         "customer_errors",
+                        "capabilities_shown",
                     )
                 },
             ),
@@ -239,6 +253,8 @@ class VerificationAdmin(ReadOnly, VerificationBase):
                     "fields": (
                         "status_badge",
                         "failure_reason",
+                        "provider_status",
+                        "provider_reason",
                         "fix_needed",
                         "attempts",
                         "submitted_at",
@@ -258,9 +274,24 @@ class VerificationAdmin(ReadOnly, VerificationBase):
     def status_badge(self, obj: Verification) -> SafeString:
         return badge(obj.status, obj.get_status_display())
 
-    @admin.display(description=gettext_lazy("Attempts used"), ordering="updates_used")
+    @admin.display(description=gettext_lazy("Corrections used"), ordering="corrections_used")
     def attempts(self, obj: Verification) -> str:
-        return _("%(used)d of %(max)d") % {"used": obj.updates_used, "max": MAX_UPDATES}
+        if obj.corrections_allowed is None:
+            return _("%(used)d (no limit of ours)") % {"used": obj.corrections_used}
+        return _("%(used)d of %(max)d") % {
+            "used": obj.corrections_used,
+            "max": obj.corrections_allowed,
+        }
+
+    @admin.display(description=gettext_lazy("What the provider does"))
+    def capabilities_shown(self, obj: Verification) -> str:
+        caps = capabilities(obj.provider)
+        said = [
+            _("collects in our pages") if caps.collection == "in_app" else _("hosted collection"),
+            _("webhooks: %s") % caps.webhook_auth,
+        ]
+        said += [str(label) for flag, label in _CAPABILITY_WORDS if getattr(caps, flag)]
+        return "; ".join(said)
 
     @admin.display(description=gettext_lazy("In this status for"), ordering="status_changed_at")
     def time_in_status(self, obj: Verification) -> str:
@@ -331,12 +362,14 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        context = {
-            **(extra_context or {}),
-            "staff_actions": offered_actions(request.user),
-            "force_outcomes": FORCE_OUTCOMES,
-            "note_max_length": NOTE_MAX_LENGTH,
-        }
+        verification = self.get_object(request, object_id)
+        context = {**(extra_context or {}), "note_max_length": NOTE_MAX_LENGTH}
+        if verification is not None:
+            context |= {
+                "staff_actions": offered_actions(request.user, verification),
+                "force_outcomes": capabilities(verification.provider).sandbox_outcomes,
+                "reroute_providers": reroute_targets(verification),
+            }
         return super().change_view(request, object_id, form_url, context)
 
     def changelist_view(

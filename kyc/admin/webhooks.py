@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
@@ -20,13 +20,23 @@ from kyc.admin.base import ReadOnly, verification_link
 from kyc.admin.display import badge, mask
 from kyc.admin.filters import EstimatedCountPaginator
 from kyc.models import WebhookEvent
+from kyc.providers.registry import get_provider
 
 if TYPE_CHECKING:
     WebhookEventBase = admin.ModelAdmin[WebhookEvent]
 else:
     WebhookEventBase = admin.ModelAdmin
 
-SECRET_HEADERS = ("x-api-key", "x-signature", "authorization", "cookie")
+# Never stored, but masked all the same should an older row hold one.
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def _provider_secrets(name: str) -> frozenset[str]:
+    """The provider's own secret header names (DollarPe's X-SIGNATURE, say)."""
+    try:
+        return frozenset(h.lower() for h in get_provider(name).webhook_secret_headers)
+    except ImproperlyConfigured:  # a provider no longer configured: mask only the generic ones
+        return frozenset()
 
 
 @admin.register(WebhookEvent)
@@ -73,13 +83,13 @@ class WebhookEventAdmin(ReadOnly, WebhookEventBase):
     def state_badge(self, obj: WebhookEvent) -> SafeString:
         return badge(obj.state, obj.get_state_display())
 
-    @admin.display(description=gettext_lazy("Signature"))
+    @admin.display(description=gettext_lazy("Authenticity"))
     def signature_valid(self, obj: WebhookEvent) -> str:
         if obj.state == WebhookEvent.State.INVALID:
-            return _("invalid")
+            return _("refused")
         if obj.state == WebhookEvent.State.RECEIVED:
             return _("not checked yet")
-        return _("valid")
+        return _("authentic")
 
     @admin.display(description=gettext_lazy("Verification"))
     def verification_name(self, obj: WebhookEvent) -> SafeString | str:
@@ -87,8 +97,9 @@ class WebhookEventAdmin(ReadOnly, WebhookEventBase):
 
     @admin.display(description=gettext_lazy("Headers (secrets hidden)"))
     def headers_shown(self, obj: WebhookEvent) -> SafeString:
+        secret = SECRET_HEADERS | _provider_secrets(obj.provider)
         headers = {
-            name: mask(value) if name.lower() in SECRET_HEADERS else value
+            name: mask(value) if name.lower() in secret else value
             for name, value in (obj.headers or {}).items()
         }
         return format_html("<pre>{}</pre>", json.dumps(headers, indent=2, sort_keys=True))

@@ -1,26 +1,156 @@
 """What the core needs from a provider, in the core's own terms.
 
-Each provider package implements `Provider`; the core never sees a provider's
-request or response shapes, so DollarPe's style (URLs, PATCH updates, one webhook
-per status) does not leak into the models or services.
+Each provider package (kyc/providers/<name>/) implements `Provider` and declares its
+`Capabilities`; the core, the journey, the admin and the tasks read those, never a
+provider's name. Everything crossing this line is neutral: statuses are
+kyc.models.Status values, reasons kyc.models.FailureReason values, and the provider's
+own words travel beside them (provider_status, provider_reason) for staff.
+
+Optional parts are protocols of their own (hosted collection, challenge questions,
+client override, staff document review, banking): a provider implements the ones its
+capabilities declare, and the core calls them only when they are declared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from kyc.models import BankAccount, FixKind, Submission, Verification
+    from django import forms
+    from django.core.checks import CheckMessage
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
+    from kyc.models import BankAccount, Submission, Verification
     from kyc.providers.errors import PermanentProviderError
+
+Collection = Literal["in_app", "hosted"]
+CustomerCreate = Literal["before_kyc", "with_kyc"]
+DocumentTransport = Literal["url", "inline", "none"]
+Corrections = Literal["targeted", "resubmit", "new_request", "none"]
 
 
 @dataclass(frozen=True)
-class StatusSnapshot:
-    status: str  # one of kyc.models.Status
-    failure_reason: str = ""
+class Capabilities:
+    """What a provider does; every branch of the core on a provider reads one of these."""
+
+    # Who collects the KYC data and documents: our pages (in_app), or the provider's (hosted).
+    collection: Collection
+    # The customer is created at the profile step (before_kyc), or by the first submission.
+    customer_create: CustomerCreate
+    # How documents reach the provider: short-lived URLs, the bytes inline, or not at all.
+    document_transport: DocumentTransport
+    # The files we collect (kyc.models.Document.Kind values), in the order the journey asks.
+    document_kinds: tuple[str, ...]
+    # The provider reviews documents one by one and reports each (ProviderDocument rows).
+    per_document_review: bool
+    # How a failure is corrected: targeted updates, a new submission, a new hosted request.
+    corrections: Corrections
+    # What a correction can fix (kyc.models.FixKind values); anything else goes to our team.
+    fixes: frozenset[str]
+    # Corrections the core allows per applicant; None: unlimited, or the provider enforces it.
+    correction_limit: int | None
+    challenge_questions: bool
+    # Staff may attest a verification we did ourselves (ClientOverrideProvider).
+    client_override: bool
+    # The provider can reset a customer's KYC, so that it is submitted afresh.
+    reset: bool
+    # What force_outcome accepts; empty where the provider has none or its sandbox flag is off.
+    sandbox_outcomes: tuple[str, ...]
+    # Staff can accept or reject one document at the provider (DocumentReviewProvider).
+    staff_document_review: bool
+    # Bank accounts are verified through the provider (BankingProvider).
+    banking: bool
+    # How webhooks prove where they come from, in words for staff (e.g. "HMAC signature").
+    webhook_auth: str
+    # Neutral statuses no webhook reports: only polling finds them changed.
+    status_needs_polling: frozenset[str] = frozenset()
+    # Profile fields beyond the common ones that the provider needs at the profile step.
+    profile_needs: frozenset[str] = frozenset()
+
+
+# The profile fields a provider may ask for on top of name, email, phone and countries.
+PROFILE_SPLIT_NAME = "split_name"  # given and family name apart
+PROFILE_BIRTH_DATE = "birth_date"
+PROFILE_ADDRESS = "address"
+
+
+@dataclass(frozen=True)
+class Words:
+    """The provider's own words the journey and emails use (already translated)."""
+
+    tax_id: StrOrPromise = ""  # the tax number's name, e.g. "PAN"
+    bank_kinds: StrOrPromise = ""  # what can be added once verified, e.g. "a bank account"
+    decision_time: StrOrPromise = ""  # how long a decision usually takes
+
+
+# --- documents --------------------------------------------------------------------------------
+class DocumentUnavailable(Exception):
+    """A document the submission refers to is missing, refused, or too large to send."""
+
+
+class DocumentSource(Protocol):
+    """The documents of one submission; the adapter takes them the way it sends them."""
+
+    @property
+    def kinds(self) -> frozenset[str]: ...
+
+    def url(self, kind: str, *, expiry: int | None = None) -> str:
+        """A short-lived URL the provider fetches the file from."""
+        ...
+
+    def read(self, kind: str, *, max_bytes: int) -> tuple[bytes, str]:
+        """(content, content type); raises DocumentUnavailable above max_bytes."""
+        ...
+
+
+# --- what the provider tells us ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Question:
+    key: str
+    prompt: str
+    options: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Action:
+    """What the applicant must do next while the status is ACTION_REQUIRED."""
+
+    kind: Literal["hosted", "challenge", "reupload"]
+    url: str = ""
+    expires_at: datetime | None = None
+    questions: tuple[Question, ...] = ()  # the prompts and options only, never the answers
+
+
+@dataclass(frozen=True)
+class DocumentSnapshot:
+    """One document as the provider reviewed it (per_document_review)."""
+
+    provider_document_id: str
+    type: str
+    status: str  # pending, reviewing, accepted, rejected, superseded
+    reason: str = ""  # neutral FailureReason
+    provider_reason: str = ""
+    reason_text: str = ""
+    attempts_left: int | None = None
+    revision: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where a verification stands at the provider, in neutral terms."""
+
+    status: str  # kyc.models.Status
+    reason: str = ""  # kyc.models.FailureReason, when FAILED
+    provider_status: str = ""
+    provider_reason: str = ""
+    action: Action | None = None
+    documents: tuple[DocumentSnapshot, ...] = ()
+    provider_customer_id: str | None = None  # set by a with_kyc provider's first submission
+    revision: int | None = None  # orders what the provider reports; newer wins
+    observed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -31,10 +161,30 @@ class BankSnapshot:
 
 
 @dataclass(frozen=True)
+class Attestation:
+    """Our own verification of a person, recorded at the provider by staff."""
+
+    verified_at: datetime
+    level: str
+    verifier: str
+    reference: str
+
+
+# --- the KYC form ------------------------------------------------------------------------------
+@dataclass(frozen=True)
 class AdditionalField:
     name: str
     type: str  # "string", "url", or anything else (shown as text)
     required: bool
+    label: str = ""  # the provider's words for it; empty: the name, humanised
+
+
+@dataclass(frozen=True)
+class TaxId:
+    """The tax number the KYC form asks for, as the provider wants it."""
+
+    label: StrOrPromise
+    field: Callable[[], forms.Field]  # a form field that validates it
 
 
 @dataclass(frozen=True)
@@ -45,45 +195,160 @@ class FormSpec:
     additional_fields: list[AdditionalField] = field(default_factory=list)
     rule: str = "allOf"  # allOf or anyOf
     min_required: int = 0
+    # How the provider names its document types (value -> label); others are humanised.
+    document_labels: Mapping[str, StrOrPromise] = field(default_factory=dict)
+    # The document number's help text, and a check per document type: (pattern, message).
+    document_number_help: StrOrPromise = ""
+    document_number_rules: Mapping[str, tuple[str, StrOrPromise]] = field(default_factory=dict)
+    tax_id: TaxId | None = None
 
 
 @dataclass(frozen=True)
-class ProviderEvent:
-    """A verified webhook delivery, in core terms."""
+class CorrectionPart:
+    """What a correction of one FixKind sends: data fields and document kinds."""
 
-    kind: str  # "customer", "bank" or anything else (kept, not applied)
-    entity_id: str
-    status: str
-    failure_reason: str
-    occurred_at: datetime
-    dedupe_key: str
+    # Each entry a field name, or alternatives of which the first stored one is sent.
+    fields: tuple[str | tuple[str, ...], ...] = ()
+    documents: tuple[str, ...] = ()
+
+
+# --- webhooks ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProviderEvent:
+    """One thing a webhook delivery reports, in core terms."""
+
+    # verification, bank, or ignored (kept, not applied, with `note` saying why)
+    subject: Literal["verification", "bank", "ignored"]
+    entity_id: str  # the provider's id of what it is about (its customer, its bank account)
     raw_type: str
     raw_event: str
+    # verification: the status reported (its documents too, for per-document review);
+    # None means the delivery only says something changed: processing asks current().
+    outcome: Outcome | None = None
+    bank: BankSnapshot | None = None  # bank: the account's status
+    occurred_at: datetime | None = None
+    note: str = ""
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A webhook delivery read: its dedupe key (one row applies it) and what it reports."""
+
+    dedupe_key: str
+    events: tuple[ProviderEvent, ...]
+
+    @property
+    def first(self) -> ProviderEvent:
+        return self.events[0]
+
+
+# --- the provider -----------------------------------------------------------------------------
 class Provider(Protocol):
     name: str
+    label: str  # how staff and users see it named
 
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    @property
+    def words(self) -> Words: ...
+
+    @property
+    def tax_id(self) -> TaxId | None:
+        """The tax number the KYC form asks for (None: the provider asks for none)."""
+        ...
+
+    # The profile step: the customer at the provider (customer_create == "before_kyc").
     def create_customer(self, verification: Verification) -> str: ...
-    def fetch_form_spec(self, verification: Verification) -> dict[str, Any]: ...
-    def parse_form_spec(self, raw: Mapping[str, Any]) -> FormSpec: ...
-    def submit(
-        self, submission: Submission, document_urls: Mapping[str, str]
-    ) -> StatusSnapshot: ...
     def find_customer(self, client_reference_id: str) -> str | None: ...
     def profile_errors(self, error: PermanentProviderError) -> dict[str, list[str]]: ...
-    def customer_status(self, verification: Verification) -> StatusSnapshot: ...
-    def fix_kind(self, failure_reason: str) -> FixKind: ...
-    def reset(self, verification: Verification) -> StatusSnapshot: ...
-    def force_outcome(self, verification: Verification, outcome: str) -> StatusSnapshot: ...
+    def user_message(self, text: str) -> str:
+        """A refusal text of the provider in the user's words (or as it came)."""
+        ...
+
+    # The KYC form: fetched (DollarPe's /kyc/configuration) or static; cached by the core.
+    def fetch_form_spec(self, verification: Verification) -> dict[str, Any]: ...
+    def parse_form_spec(self, raw: Mapping[str, Any]) -> FormSpec: ...
+    def correction_parts(self) -> Mapping[str, CorrectionPart]:
+        """Per FixKind, the part of the stored data a correction sends again."""
+        ...
+
+    # Submissions and their status.
+    def submit(self, submission: Submission, documents: DocumentSource) -> Outcome: ...
+    def current(self, verification: Verification) -> Outcome:
+        """The status now: polling, a staff refresh, and "did it go through?" all ask this."""
+        ...
+
+    def reset(self, verification: Verification) -> Outcome: ...
+    def force_outcome(self, verification: Verification, outcome: str) -> Outcome: ...
+
+    # Webhooks: authenticated once, at intake (with headers never stored, such as
+    # Authorization); parsed at intake and again at processing, from what was stored.
+    def authenticate_webhook(
+        self, headers: Mapping[str, str], body: bytes, *, remote_addr: str | None
+    ) -> None:
+        """Raises kyc.providers.errors.InvalidWebhookError when the delivery is refused."""
+        ...
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> Delivery:
+        """Raises InvalidWebhookError (400) when it cannot be read."""
+        ...
+
+    # Header names of an authentic delivery that staff must not read whole in the admin.
+    webhook_secret_headers: frozenset[str]
+
+    def register_webhook(self, url: str) -> str: ...
+    def deploy_checks(self) -> list[CheckMessage]:
+        """`manage.py check --deploy` findings about the provider's own settings."""
+        ...
+
+
+@runtime_checkable
+class HostedProvider(Protocol):
+    """collection == "hosted": the provider's own pages collect the data and documents."""
+
+    def start_hosted(self, verification: Verification, *, return_url: str) -> Outcome: ...
+    def returned(self, verification: Verification, query: Mapping[str, str]) -> Outcome: ...
+
+
+@runtime_checkable
+class ChallengeProvider(Protocol):
+    """challenge_questions: questions the applicant answers (Outcome.action.questions)."""
+
+    def answer_challenge(
+        self, verification: Verification, answers: Mapping[str, str]
+    ) -> Outcome: ...
+
+
+@runtime_checkable
+class ClientOverrideProvider(Protocol):
+    def client_override(self, verification: Verification, attestation: Attestation) -> Outcome: ...
+
+
+@runtime_checkable
+class DocumentReviewProvider(Protocol):
+    def review_document(
+        self,
+        verification: Verification,
+        document_id: str,
+        *,
+        accept: bool,
+        reason: str,
+        message: str,
+    ) -> DocumentSnapshot: ...
+
+
+@runtime_checkable
+class BankingProvider(Protocol):
+    """banking: bank accounts verified through the provider."""
+
     def add_bank_account(self, bank: BankAccount) -> BankSnapshot: ...
     def find_bank_account(self, bank: BankAccount) -> BankSnapshot | None: ...
     def bank_status(self, bank: BankAccount) -> BankSnapshot: ...
-    def parse_webhook(
-        self, headers: Mapping[str, str], body: bytes, *, received_at: datetime | None = None
-    ) -> ProviderEvent:
-        """Verify and read a delivery; `received_at` judges the timestamp of a stored one.
+    def bank_form(self, data: Any = None) -> forms.Form:
+        """The form the user adds an account with (its fields and checks are the provider's)."""
+        ...
 
-        Raises kyc.providers.errors.InvalidWebhookError (or a subclass) when it is refused.
-        """
+    def bank_reason_text(self, failure_reason: str) -> str:
+        """Why an account failed, in the user's words ("" when unknown)."""
         ...

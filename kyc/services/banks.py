@@ -1,4 +1,5 @@
-"""Bank accounts and UPI IDs, once the customer is verified."""
+"""Bank accounts, once the customer is verified, with providers that verify them
+(Capabilities.banking, kyc.providers.interface.BankingProvider)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from kyc.providers.errors import (
     PermanentProviderError,
     TransientProviderError,
 )
-from kyc.providers.interface import BankSnapshot, Provider
+from kyc.providers.interface import BankingProvider, BankSnapshot
 from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
 from kyc.services.notify import email_after_commit
@@ -44,6 +45,8 @@ def bank_account_add(
     vpa: str = "",
 ) -> BankAccount:
     """Record the account, then ask the provider; a refusal raises BankRefused."""
+    if not banking_provider(verification.provider):
+        raise BankRefused("Bank accounts are not added through this verification.")
     if verification.status != Status.VERIFIED:
         raise BankRefused("Your identity must be verified before you add a bank account.")
     with transaction.atomic():
@@ -76,7 +79,10 @@ def bank_account_send(*, bank_id: int, attempt: int = 1) -> str:
     bank = BankAccount.objects.select_related("verification").get(pk=bank_id)
     if not claimed:
         return bank.status
-    provider = get_provider(bank.verification.provider, verification_id=bank.verification_id)
+    provider = banking_provider(bank.verification.provider, verification_id=bank.verification_id)
+    if provider is None:  # the provider stopped banking after the account was recorded
+        _refuse(bank, PermanentProviderError("bank accounts are not verified by this provider"))
+        return BankAccount.State.REJECTED
     try:
         snapshot = _add_or_adopt(provider, bank)
     except TransientProviderError:
@@ -100,7 +106,15 @@ def bank_account_send(*, bank_id: int, attempt: int = 1) -> str:
     return snapshot.status
 
 
-def _add_or_adopt(provider: Provider, bank: BankAccount) -> BankSnapshot:
+def banking_provider(name: str, *, verification_id: int | None = None) -> BankingProvider | None:
+    """The provider, if it verifies bank accounts (Capabilities.banking)."""
+    provider = get_provider(name, verification_id=verification_id)
+    if provider.capabilities.banking and isinstance(provider, BankingProvider):
+        return provider
+    return None
+
+
+def _add_or_adopt(provider: BankingProvider, bank: BankAccount) -> BankSnapshot:
     try:
         return provider.add_bank_account(bank)
     except DuplicateReferenceError:

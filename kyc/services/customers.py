@@ -18,10 +18,13 @@ from kyc.providers.errors import (
     TransientProviderError,
 )
 from kyc.providers.interface import FormSpec
-from kyc.providers.registry import get_provider
+from kyc.providers.registry import capabilities, get_provider, is_enabled
 from kyc.services.audit import audit_record
+from kyc.services.routing import DEFAULT_RULE, route
 
 PROFILE_FIELDS = ("full_name", "email", "phone", "nationality", "non_resident", "residence_country")
+# Asked only when a provider needs them (Capabilities.profile_needs): blank otherwise.
+OPTIONAL_FIELDS = ("given_name", "family_name")
 
 
 @dataclass(frozen=True)
@@ -30,23 +33,119 @@ class CreateOutcome:
     errors: dict[str, list[str]] | None = None  # the provider refused these fields
 
 
-def verification_save_profile(*, user: Any, profile: dict[str, Any]) -> Verification:
-    """Keep what the user typed before anything is sent, so an outage loses nothing."""
+def _values(profile: dict[str, Any]) -> dict[str, Any]:
     values = {name: profile[name] for name in PROFILE_FIELDS}
+    values |= {name: profile.get(name) or "" for name in OPTIONAL_FIELDS}
+    return values
+
+
+def _routed(verification: Verification, values: dict[str, Any]) -> dict[str, Any]:
+    """The routing fields for this profile: the provider, its program, the rule, its limit."""
+    chosen = route(
+        reference=verification.client_reference_id,
+        nationality=values["nationality"],
+        residence=values["residence_country"] or values["nationality"],
+    )
+    return route_fields(chosen.provider, chosen.program, chosen.rule)
+
+
+def route_fields(provider: str, program: str = "", rule: str = DEFAULT_RULE) -> dict[str, Any]:
+    """The fields a verification routed to `provider` gets (its correction limit, say)."""
+    caps = capabilities(provider)
+    deferred = caps.customer_create == "with_kyc"
+    return {
+        "provider": provider,
+        "provider_program": program,
+        "routed_by": rule,
+        "corrections_allowed": caps.correction_limit,
+        "customer_state": CustomerState.DEFERRED if deferred else CustomerState.PENDING,
+    }
+
+
+def verification_save_profile(*, user: Any, profile: dict[str, Any]) -> Verification:
+    """Keep what the user typed before anything is sent, so an outage loses nothing.
+
+    The profile also decides the provider (kyc/services/routing.py), recorded with the
+    rule that chose it; until the provider has the customer, a changed profile may send
+    the applicant to another provider.
+    """
+    values = _values(profile)
     with transaction.atomic():
         verification = Verification.objects.select_for_update().filter(user=user).first()
         if verification is None:
-            verification = Verification.objects.create(user=user, **values)
-            audit_record(
-                verification=verification, action="profile_saved", source="user", actor=user
-            )
-            return verification
-        if verification.customer_state == CustomerState.CREATED:
+            return _create(user, values)
+        if verification.customer_state == CustomerState.CREATED or routing_frozen(verification):
             raise ValueError("the profile was already accepted by the provider")
+        routed = _routed(verification, values)
         Verification.objects.filter(pk=verification.pk).update(
-            customer_state=CustomerState.PENDING, customer_errors={}, **values
+            customer_errors={}, **values, **routed
         )
         audit_record(verification=verification, action="profile_updated", source="user", actor=user)
+        if routed["provider"] != verification.provider:
+            _forget_form_spec(verification)
+            _audit_route(verification, routed, "rerouted", "user", user, verification.provider)
+    verification.refresh_from_db()
+    return verification
+
+
+def _create(user: Any, values: dict[str, Any]) -> Verification:
+    verification = Verification(user=user, **values)
+    for name, value in _routed(verification, values).items():
+        setattr(verification, name, value)
+    verification.save()
+    audit_record(verification=verification, action="profile_saved", source="user", actor=user)
+    routed = {"provider": verification.provider, "routed_by": verification.routed_by}
+    _audit_route(verification, routed, "routed", "system", None)
+    return verification
+
+
+def _audit_route(
+    verification: Verification,
+    routed: dict[str, Any],
+    action: str,
+    source: str,
+    actor: Any,
+    before: str = "",
+) -> None:
+    moved = f"from {before} " if before else ""
+    audit_record(
+        verification=verification,
+        action=action,
+        source=source,
+        actor=actor,
+        note=f"{moved}to {routed['provider']} by rule {routed['routed_by']}",
+    )
+
+
+def _forget_form_spec(verification: Verification) -> None:
+    # The cached KYC form was the previous provider's.
+    Verification.objects.filter(pk=verification.pk).update(
+        kyc_config=None, kyc_config_fetched_at=None
+    )
+
+
+def routing_frozen(verification: Verification) -> bool:
+    """The provider has (or is being sent) this applicant: the choice can no longer change."""
+    return verification.provider_has_customer or verification.submissions.exists()
+
+
+def verification_reroute(*, verification_id: int, provider: str, actor: Any) -> Verification:
+    """Staff send an applicant to another enabled provider, before that provider has it.
+
+    Raises ValueError saying why when it cannot be done.
+    """
+    if not is_enabled(provider):
+        raise ValueError(f"{provider} is not an enabled provider")
+    with transaction.atomic():
+        verification = Verification.objects.select_for_update().get(pk=verification_id)
+        if routing_frozen(verification):
+            raise ValueError("the provider already has this applicant: reset instead")
+        if verification.provider == provider:
+            raise ValueError(f"the applicant is already with {provider}")
+        routed = route_fields(provider, "", "staff")
+        Verification.objects.filter(pk=verification.pk).update(customer_errors={}, **routed)
+        _forget_form_spec(verification)
+        _audit_route(verification, routed, "rerouted", "staff", actor, verification.provider)
     verification.refresh_from_db()
     return verification
 
@@ -56,6 +155,8 @@ def verification_create_customer(*, verification_id: int, attempt: int = 1) -> C
     verification = Verification.objects.get(pk=verification_id)
     if verification.customer_state == CustomerState.CREATED:
         return CreateOutcome(created=True)
+    if verification.customer_state == CustomerState.DEFERRED:
+        return CreateOutcome(created=False)  # the first submission creates it
     provider = get_provider(verification.provider, verification_id=verification.pk)
     try:
         customer_id = provider.create_customer(verification)

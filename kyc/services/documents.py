@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from kyc.models import Document, Verification
+from kyc.models import Document, Submission, Verification
+from kyc.providers.interface import DocumentUnavailable
 from kyc.services.audit import audit_record
 
 UPLOAD_URL_EXPIRY = 15 * 60
@@ -193,3 +194,47 @@ def _decode(local: IO[bytes]) -> str:
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             return _("The picture cannot be read. Please take or choose another one.")
     return ""
+
+
+class SubmissionDocuments:
+    """The accepted documents a submission refers to, as its provider takes them (a
+    kyc.providers.interface.DocumentSource): short-lived URLs, or the bytes, bounded."""
+
+    def __init__(self, submission: Submission) -> None:
+        ids: dict[str, int] = dict(submission.data.get("documents") or {})
+        accepted = Document.objects.filter(
+            pk__in=ids.values(), verification_id=submission.verification_id
+        ).filter(state=Document.State.ACCEPTED)
+        by_id = {document.pk: document for document in accepted}
+        self._documents = {kind: by_id[pk] for kind, pk in ids.items() if pk in by_id}
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return frozenset(self._documents)
+
+    def _document(self, kind: str) -> Document:
+        try:
+            return self._documents[kind]
+        except KeyError:
+            raise DocumentUnavailable(
+                f"{Document.Kind(kind).label if kind in Document.Kind.values else kind}: "
+                "no accepted file"
+            ) from None
+
+    def url(self, kind: str, *, expiry: int | None = None) -> str:
+        document = self._document(kind)
+        seconds = expiry or settings.DOCUMENT_URL_EXPIRY
+        return str(documents_storage().url(document.key, expire=seconds))
+
+    def read(self, kind: str, *, max_bytes: int) -> tuple[bytes, str]:
+        """The file's bytes and type; DocumentUnavailable when it is larger than max_bytes."""
+        document = self._document(kind)
+        if document.size is not None and document.size > max_bytes:
+            raise DocumentUnavailable(f"{document.get_kind_display()}: larger than {max_bytes} B")
+        client = documents_storage().connection.meta.client
+        body = client.get_object(Bucket=documents_storage().bucket_name, Key=document.key)["Body"]
+        content = body.read(max_bytes + 1)
+        body.close()
+        if len(content) > max_bytes:
+            raise DocumentUnavailable(f"{document.get_kind_display()}: larger than {max_bytes} B")
+        return content, document.content_type

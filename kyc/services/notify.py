@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.urls import reverse
 
 from kyc import jobs
+from kyc.models import Verification
+from kyc.providers.registry import get_provider
+from kyc.services.corrections import fixable
 
 
 def email_after_commit(*, verification_id: int, template: str, **context: str) -> None:
@@ -16,3 +21,13 @@ def email_after_commit(*, verification_id: int, template: str, **context: str) -
 
 def absolute(view_name: str) -> str:
     return settings.PUBLIC_BASE_URL + reverse(view_name)
+
+
+def email_context(verification: Verification) -> dict[str, Any]:
+    """What an email says that depends on the provider: its words, what the user can do."""
+    provider = get_provider(verification.provider)
+    return {
+        "words": provider.words,
+        "banking": provider.capabilities.banking,
+        "fixable": fixable(verification),
+    }

@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from kyc import jobs
 from kyc.models import BankAccount, Status, Verification
+from kyc.providers import registry
 from kyc.providers.errors import ProviderError
+from kyc.providers.interface import BankingProvider
 from kyc.providers.registry import get_provider
 from kyc.services.banks import bank_apply_status
-from kyc.services.status import StatusChange, verification_apply_status
+from kyc.services.status import StatusChange, verification_apply_outcome
 
 logger = logging.getLogger(__name__)
 
@@ -24,18 +26,17 @@ logger = logging.getLogger(__name__)
 def verification_refresh(
     *, verification_id: int, source: str = "system", actor: Any = None
 ) -> StatusChange:
-    """Fetch the customer's status and apply it through the same path as a webhook.
+    """Fetch the current status and apply it through the same path as a webhook.
 
     Raises TransientProviderError when the provider cannot be reached.
     """
     verification = Verification.objects.get(pk=verification_id)
     provider = get_provider(verification.provider, verification_id=verification.pk)
-    snapshot = provider.customer_status(verification)
+    outcome = provider.current(verification)
     Verification.objects.filter(pk=verification.pk).update(last_checked_at=timezone.now())
-    return verification_apply_status(
+    return verification_apply_outcome(
         verification_id=verification.pk,
-        status=snapshot.status,
-        failure_reason=snapshot.failure_reason,
+        outcome=outcome,
         source=source,
         actor=actor,
         note="status fetched from the provider",
@@ -57,8 +58,9 @@ class PollPlan:
 def processing_poll(*, now: datetime | None = None) -> PollPlan:
     """Claim the customers due for a check and queue the checks, spread over one beat period.
 
-    Due: a PROCESSING verification, or a PROCESSING bank account, with no news for
-    KYC_POLL_AFTER seconds, whose customer was not checked in the last
+    Due: a PROCESSING verification (or one in a status its provider reports only when
+    asked, Capabilities.status_needs_polling), or a PROCESSING bank account, with no
+    news for KYC_POLL_AFTER seconds, whose customer was not checked in the last
     KYC_POLL_MIN_INTERVAL seconds. The claim is a compare-and-set on last_checked_at,
     so two beats (or a beat and a slow worker) never check one customer twice.
     """
@@ -80,9 +82,7 @@ def _due_customers(now: datetime) -> dict[int, datetime | None]:
     rested = now - timedelta(seconds=interval)
     rested_q = Q(last_checked_at__isnull=True) | Q(last_checked_at__lte=rested)
     kyc = (
-        Verification.objects.filter(
-            rested_q, status=Status.PROCESSING, status_changed_at__lte=quiet
-        )
+        Verification.objects.filter(rested_q, polled_statuses(), status_changed_at__lte=quiet)
         .order_by(F("last_checked_at").asc(nulls_first=True), "pk")
         .values_list("pk", "last_checked_at")[:POLL_BATCH]
     )
@@ -101,6 +101,16 @@ def _due_customers(now: datetime) -> dict[int, datetime | None]:
         .distinct()[:POLL_BATCH]
     )
     return dict([*kyc, *banks])
+
+
+def polled_statuses() -> Q:
+    """PROCESSING everywhere, and per provider the statuses only polling reveals."""
+    condition = Q(status=Status.PROCESSING)
+    for name in registry.known():
+        extra = registry.capabilities(name).status_needs_polling - {Status.PROCESSING}
+        if extra:
+            condition |= Q(provider=name, status__in=sorted(extra))
+    return condition
 
 
 def _claim(verification_id: int, seen: datetime | None, now: datetime) -> bool:
@@ -129,7 +139,7 @@ def verification_poll(*, verification_id: int) -> str:
     Verification.objects.filter(pk=verification_id).update(last_checked_at=timezone.now())
     notes = []
     try:
-        if Verification.objects.filter(pk=verification_id, status=Status.PROCESSING).exists():
+        if Verification.objects.filter(polled_statuses(), pk=verification_id).exists():
             notes.append(f"kyc: {verification_refresh(verification_id=verification_id).reason}")
         for bank_id in _processing_banks(verification_id):
             applied = bank_account_refresh(bank_id=bank_id)
@@ -159,6 +169,8 @@ def bank_account_refresh(*, bank_id: int, source: str = "system", actor: Any = N
     if not bank.provider_bank_id:
         return False
     provider = get_provider(bank.verification.provider, verification_id=bank.verification_id)
+    if not isinstance(provider, BankingProvider):
+        return False
     snapshot = provider.bank_status(bank)
     return bank_apply_status(
         bank_id=bank.pk,

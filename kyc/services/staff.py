@@ -21,40 +21,17 @@ from django.utils.translation import gettext as _
 from kyc import jobs
 from kyc.models import Document, FixKind, Status, Submission, Verification
 from kyc.providers.errors import ProviderError
+from kyc.providers.interface import CorrectionPart
 from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
+from kyc.services.corrections import UPDATE_KINDS, fix_kind
+from kyc.services.customers import verification_reroute
 from kyc.services.notify import email_after_commit
 from kyc.services.polling import verification_refresh
 from kyc.services.status import verification_reset_local
-from kyc.services.submissions import (
-    UPDATE_KINDS,
-    SubmissionRefused,
-    fix_kind,
-    submission_create,
-)
+from kyc.services.submissions import SubmissionRefused, submission_create
 
 NOTE_MAX_LENGTH = 2000
-# What the sandbox's mock-kyc-status accepts (the documented targets and the emulator's
-# extensions); the provider itself refuses a transition it does not allow.
-FORCE_OUTCOMES = (
-    Status.VERIFIED,
-    "TAX_VERIFICATION_FAILED",
-    "DOCUMENT_VERIFICATION_FAILED",
-    "SELFIE_VERIFICATION_FAILED",
-    "KYC_FAILED",
-    Status.UNVERIFIED,
-)
-# The part of the KYC data each correction sends again (see Submission.data).
-FIX_FIELDS: dict[str, tuple[str, ...]] = {
-    FixKind.TAX: ("tax_number",),
-    FixKind.DOCUMENT: ("full_address", "document_type", "document_number", "phone"),
-    FixKind.SELFIE: (),
-    FixKind.ADDITIONAL_INFO: ("additional_info",),
-}
-FIX_DOCUMENTS: dict[str, tuple[str, ...]] = {
-    FixKind.DOCUMENT: (Document.Kind.FRONT, Document.Kind.BACK),
-    FixKind.SELFIE: (Document.Kind.SELFIE,),
-}
 
 
 @dataclass(frozen=True)
@@ -197,7 +174,7 @@ def staff_request_resubmission(*, verification_id: int, actor: Any, note: str = 
     kind = fix_kind(verification)
     if verification.status != Status.FAILED or kind == FixKind.NONE:
         return StaffResult(False, _("There is nothing the user can correct."))
-    if verification.updates_left == 0:
+    if verification.corrections_left == 0:
         return StaffResult(False, _("The user has no correction attempt left."))
     with transaction.atomic():
         audit_record(
@@ -235,25 +212,34 @@ def latest_kyc_data(submissions: Iterable[Submission]) -> dict[str, Any]:
     return merged
 
 
-def correction_data(data: Mapping[str, Any], kind: FixKind) -> dict[str, Any] | None:
-    """The part of `data` a correction of `kind` sends, or None when some of it is missing."""
-    part = {name: data[name] for name in FIX_FIELDS.get(kind, ()) if data.get(name)}
+def correction_data(data: Mapping[str, Any], part: CorrectionPart) -> dict[str, Any] | None:
+    """What of `data` a correction sends (the provider's CorrectionPart for its FixKind), or
+    None when some of it is missing. A field given as alternatives takes the first stored
+    one (older submissions kept the address as one line)."""
+    found: dict[str, Any] = {}
+    for wanted in part.fields:
+        names = (wanted,) if isinstance(wanted, str) else wanted
+        name = next((name for name in names if data.get(name)), None)
+        if name is None:
+            return None
+        found[name] = data[name]
     stored_documents = data.get("documents") or {}
-    documents = {name: stored_documents.get(name) for name in FIX_DOCUMENTS.get(kind, ())}
-    if len(part) < len(FIX_FIELDS.get(kind, ())) or not all(documents.values()):
+    documents = {name: stored_documents.get(name) for name in part.documents}
+    if not all(documents.values()):
         return None
     if documents:
-        part["documents"] = documents
-    return part
+        found["documents"] = documents
+    return found
 
 
 def staff_resubmit(*, verification_id: int, actor: Any) -> StaffResult:
     """Send the latest stored data for what failed to the matching update endpoint."""
     verification = Verification.objects.get(pk=verification_id)
     kind = fix_kind(verification)
-    if kind == FixKind.NONE:
+    parts = get_provider(verification.provider).correction_parts()
+    if kind == FixKind.NONE or kind not in parts or kind not in UPDATE_KINDS:
         return StaffResult(False, _("There is no failure an update can fix."))
-    data = correction_data(latest_kyc_data(verification.submissions.all()), kind)
+    data = correction_data(latest_kyc_data(verification.submissions.all()), parts[kind])
     if data is None:
         return StaffResult(False, _("The stored data lacks what this correction needs."))
     if not _documents_available(data.get("documents", {})):
@@ -286,6 +272,8 @@ def staff_reset(*, verification_id: int, actor: Any, note: str = "") -> StaffRes
     if refused:
         return refused
     provider = get_provider(verification.provider, verification_id=verification.pk)
+    if not provider.capabilities.reset:
+        return StaffResult(False, _("This provider cannot reset a verification."))
     try:
         provider.reset(verification)
     except ProviderError as exc:
@@ -301,16 +289,21 @@ def staff_reset(*, verification_id: int, actor: Any, note: str = "") -> StaffRes
 
 # --- force an outcome (sandbox) --------------------------------------------------------------
 def staff_force_outcome(*, verification_id: int, actor: Any, outcome: str) -> StaffResult:
-    """Sandbox only: have the provider decide `outcome` now, then apply what it says."""
-    if not settings.DOLLARPE_SANDBOX:
-        raise StaffActionRefused(_("Forcing an outcome is possible only in sandbox mode."))
-    if outcome not in FORCE_OUTCOMES:
-        raise StaffActionRefused(_("Unknown outcome."))
+    """Sandbox only: have the provider decide `outcome` now, then apply what it says.
+
+    The outcomes are the provider's own (Capabilities.sandbox_outcomes), empty unless
+    its own sandbox flag is on.
+    """
     verification = Verification.objects.get(pk=verification_id)
+    provider = get_provider(verification.provider, verification_id=verification.pk)
+    outcomes = provider.capabilities.sandbox_outcomes
+    if not outcomes:
+        raise StaffActionRefused(_("Forcing an outcome is possible only in sandbox mode."))
+    if outcome not in outcomes:
+        raise StaffActionRefused(_("Unknown outcome."))
     refused = _no_customer(verification)
     if refused:
         return refused
-    provider = get_provider(verification.provider, verification_id=verification.pk)
     try:
         provider.force_outcome(verification, outcome)
     except ProviderError as exc:
@@ -338,6 +331,18 @@ def _apply_forced(verification: Verification, actor: Any, outcome: str) -> Staff
     except ProviderError:
         return StaffResult(True, _("Forced: %s; the webhook will bring the status.") % outcome)
     return StaffResult(True, _("Forced: %s.") % outcome)
+
+
+# --- route to another provider ----------------------------------------------------------------
+def staff_reroute(*, verification_id: int, actor: Any, provider: str) -> StaffResult:
+    """Send an applicant to another enabled provider, while no provider has them yet."""
+    try:
+        moved = verification_reroute(
+            verification_id=verification_id, provider=provider, actor=actor
+        )
+    except ValueError as exc:
+        return StaffResult(False, _("Cannot route to another provider: %s.") % exc)
+    return StaffResult(True, _("Now with %s.") % get_provider(moved.provider).label)
 
 
 # --- note ------------------------------------------------------------------------------------

@@ -9,13 +9,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from kyc.models import Status, Verification
+from kyc.models import FailureReason, Status, Verification
+from kyc.providers.interface import Action, Outcome
 from kyc.services.audit import audit_record
 from kyc.services.notify import email_after_commit
 
 # Provider clocks and ours differ a little: an event is stale only when clearly older.
 CLOCK_SLACK = timedelta(seconds=5)
 DECIDED = {Status.VERIFIED, Status.FAILED}
+REASON_MAX = 255  # Verification.provider_reason
 
 
 @dataclass(frozen=True)
@@ -24,16 +26,79 @@ class StatusChange:
     reason: str  # why it was (not) applied, for the audit trail and the caller
 
 
-def _refusal(current: Verification, status: str, reason: str, occurred_at: datetime | None) -> str:
-    if current.status == status and current.failure_reason == reason:
+@dataclass(frozen=True)
+class Reported:
+    """A status as a provider (or staff) reports it: neutral words, the provider's beside."""
+
+    status: str
+    failure_reason: str = ""  # neutral (kyc.models.FailureReason), kept only with FAILED
+    provider_status: str = ""
+    provider_reason: str = ""
+    revision: int | None = None
+    action: dict[str, Any] | None = None  # kept only with ACTION_REQUIRED
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> Reported:
+        return cls(
+            status=outcome.status,
+            failure_reason=outcome.reason,
+            provider_status=outcome.provider_status,
+            provider_reason=outcome.provider_reason,
+            revision=outcome.revision,
+            action=action_json(outcome.action),
+        )
+
+    def kept(self) -> Reported:
+        """What of it is stored: a reason only with a failure, an action only while waiting."""
+        failed = self.status == Status.FAILED
+        return Reported(
+            status=self.status,
+            failure_reason=(self.failure_reason or FailureReason.OTHER) if failed else "",
+            provider_status=self.provider_status,
+            provider_reason=self.provider_reason[:REASON_MAX] if failed else "",
+            revision=self.revision,
+            action=self.action if self.status == Status.ACTION_REQUIRED else None,
+        )
+
+
+def action_json(action: Action | None) -> dict[str, Any] | None:
+    if action is None:
+        return None
+    return {
+        "kind": action.kind,
+        "url": action.url,
+        "expires_at": action.expires_at.isoformat() if action.expires_at else None,
+        "questions": [
+            {"key": q.key, "prompt": q.prompt, "options": list(q.options)} for q in action.questions
+        ],
+    }
+
+
+def _same(current: Verification, new: Reported) -> bool:
+    return (current.status, current.failure_reason, current.provider_reason, current.action) == (
+        new.status,
+        new.failure_reason,
+        new.provider_reason,
+        new.action,
+    )
+
+
+def _refusal(current: Verification, new: Reported, occurred_at: datetime | None) -> str:
+    if _same(current, new):
         return "already in this status"
     if current.status == Status.VERIFIED:
         return "a verified customer is never downgraded by an update"
-    if status == Status.UNVERIFIED:
+    if new.status == Status.UNVERIFIED:
         return "only a reset makes a customer unverified"
+    if _older_revision(new.revision, current.provider_revision):
+        return "the event is older than the current status (an older revision)"
     if occurred_at is not None and occurred_at < current.status_changed_at - CLOCK_SLACK:
         return "the event is older than the current status"
     return ""
+
+
+def _older_revision(new: int | None, current: int | None) -> bool:
+    return new is not None and current is not None and new < current
 
 
 def verification_apply_status(
@@ -41,21 +106,74 @@ def verification_apply_status(
     verification_id: int,
     status: str,
     failure_reason: str = "",
+    provider_status: str = "",
+    provider_reason: str = "",
+    revision: int | None = None,
     source: str,
     actor: Any = None,
     occurred_at: datetime | None = None,
     note: str = "",
 ) -> StatusChange:
-    """Move a verification to the status a provider (or staff) reports, if that is progress."""
-    failure_reason = failure_reason if status == Status.FAILED else ""
+    """Move a verification to the status a provider (or staff) reports, if that is progress.
+
+    `failure_reason` is neutral (kyc.models.FailureReason); the provider's own status and
+    reason are kept beside it for staff.
+    """
+    reported = Reported(
+        status=status,
+        failure_reason=failure_reason,
+        provider_status=provider_status or status,
+        provider_reason=provider_reason,
+        revision=revision,
+    )
+    return verification_apply_reported(
+        verification_id=verification_id,
+        reported=reported,
+        source=source,
+        actor=actor,
+        occurred_at=occurred_at,
+        note=note,
+    )
+
+
+def verification_apply_outcome(
+    *,
+    verification_id: int,
+    outcome: Outcome,
+    source: str,
+    actor: Any = None,
+    occurred_at: datetime | None = None,
+    note: str = "",
+) -> StatusChange:
+    """A provider's Outcome (a submission's answer, a poll, a webhook) applied as above."""
+    return verification_apply_reported(
+        verification_id=verification_id,
+        reported=Reported.of(outcome),
+        source=source,
+        actor=actor,
+        occurred_at=occurred_at or outcome.observed_at,
+        note=note,
+    )
+
+
+def verification_apply_reported(
+    *,
+    verification_id: int,
+    reported: Reported,
+    source: str,
+    actor: Any = None,
+    occurred_at: datetime | None = None,
+    note: str = "",
+) -> StatusChange:
+    new = reported.kept()
     with transaction.atomic():
         current = Verification.objects.select_for_update().get(pk=verification_id)
-        refusal = _refusal(current, status, failure_reason, occurred_at)
+        refusal = _refusal(current, new, occurred_at)
         if refusal:
-            if current.status != status or current.failure_reason != failure_reason:
-                _audit_ignored(current, status, source, actor, refusal, note)
+            if not _same(current, new):
+                _audit_ignored(current, new.status, source, actor, refusal, note)
             return StatusChange(False, refusal)
-        _move(current, status, failure_reason, source, actor, note)
+        _move(current, new, source, actor, note)
     return StatusChange(True, "applied")
 
 
@@ -73,27 +191,35 @@ def _audit_ignored(
     )
 
 
-def _move(
-    current: Verification, status: str, reason: str, source: str, actor: Any, note: str
-) -> None:
+def _move(current: Verification, new: Reported, source: str, actor: Any, note: str) -> None:
     now = timezone.now()
     previous = current.status
-    fields = {"status": status, "failure_reason": reason, "status_changed_at": now}
-    if status in DECIDED:
+    fields: dict[str, Any] = {
+        "status": new.status,
+        "failure_reason": new.failure_reason,
+        "provider_status": new.provider_status,
+        "provider_reason": new.provider_reason,
+        "action": new.action,
+        "status_changed_at": now,
+    }
+    if new.revision is not None:
+        fields["provider_revision"] = new.revision
+    if new.status in DECIDED:
         fields["decided_at"] = now
     Verification.objects.filter(pk=current.pk, status=previous).update(**fields)
+    said = f"({new.provider_reason})" if new.provider_reason else ""
     audit_record(
         verification=current,
         action="status_changed",
         source=source,
         actor=actor,
         from_status=previous,
-        to_status=status,
-        note=" ".join(filter(None, [reason, note])),
+        to_status=new.status,
+        note=" ".join(filter(None, [new.failure_reason, said, note])),
     )
-    if status == Status.VERIFIED:
+    if new.status == Status.VERIFIED:
         email_after_commit(verification_id=current.pk, template="verified")
-    elif status == Status.FAILED:
+    elif new.status == Status.FAILED:
         email_after_commit(verification_id=current.pk, template="failed")
 
 
@@ -104,6 +230,9 @@ def verification_reset_local(*, verification_id: int, source: str, actor: Any, n
         Verification.objects.filter(pk=current.pk).update(
             status=Status.UNVERIFIED,
             failure_reason="",
+            provider_status=Status.UNVERIFIED,
+            provider_reason="",
+            action=None,
             status_changed_at=timezone.now(),
             submitted_at=None,
             decided_at=None,

@@ -10,31 +10,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from kyc import jobs
-from kyc.models import Document, FixKind, Status, Submission, Verification
+from kyc.models import CustomerState, Status, Submission, Verification
 from kyc.providers.errors import (
     AlreadySubmittedError,
     PermanentProviderError,
     TransientProviderError,
 )
-from kyc.providers.interface import Provider
+from kyc.providers.interface import DocumentUnavailable, Outcome, Provider
 from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
+from kyc.services.corrections import UPDATE_KINDS, fix_kind
+from kyc.services.documents import SubmissionDocuments
 from kyc.services.notify import email_after_commit
-from kyc.services.status import verification_apply_status
+from kyc.services.status import verification_apply_outcome
 
-UPDATE_KINDS = {
-    FixKind.DOCUMENT: Submission.Kind.DOCUMENT,
-    FixKind.TAX: Submission.Kind.TAX,
-    FixKind.SELFIE: Submission.Kind.SELFIE,
-    FixKind.ADDITIONAL_INFO: Submission.Kind.ADDITIONAL_INFO,
-}
 ACTIVE = (Submission.State.QUEUED, Submission.State.SENDING)
 
 
@@ -43,7 +37,8 @@ class SubmissionRefused(Exception):
 
 
 def _check_allowed(verification: Verification, kind: str, *, staff: bool) -> None:
-    if not verification.provider_customer_id:
+    deferred = verification.customer_state == CustomerState.DEFERRED
+    if not verification.provider_customer_id and not deferred:
         raise SubmissionRefused("the customer does not exist at the provider yet")
     if verification.submissions.filter(state__in=ACTIVE).exists():
         raise SubmissionRefused("a submission is already on its way")
@@ -53,17 +48,11 @@ def _check_allowed(verification: Verification, kind: str, *, staff: bool) -> Non
         return
     if verification.status != Status.FAILED:
         raise SubmissionRefused("only a failed verification can be corrected")
-    if verification.updates_left == 0:
+    if verification.corrections_left == 0:
         raise SubmissionRefused("no correction attempt is left")
     expected = UPDATE_KINDS.get(fix_kind(verification))
     if expected != kind and not staff:
         raise SubmissionRefused("this correction does not fix the reported failure")
-
-
-def fix_kind(verification: Verification) -> FixKind:
-    if verification.status != Status.FAILED:
-        return FixKind.NONE
-    return get_provider(verification.provider).fix_kind(verification.failure_reason)
 
 
 def submission_create(
@@ -106,7 +95,7 @@ def submission_send(*, submission_id: int) -> str:
     if submission.attempts > 1 and _went_through(provider, submission):
         return _sent(submission, "the provider already had it")
     try:
-        snapshot = provider.submit(submission, document_urls(submission))
+        outcome = provider.submit(submission, SubmissionDocuments(submission))
     except AlreadySubmittedError:
         return _sent(submission, "the provider already had it")
     except TransientProviderError as exc:
@@ -114,31 +103,23 @@ def submission_send(*, submission_id: int) -> str:
         raise
     except PermanentProviderError as exc:
         return _refused(submission, exc.message)
-    return _sent(submission, "", snapshot.status, snapshot.failure_reason)
+    except DocumentUnavailable as exc:
+        return _refused(submission, f"a document cannot be sent: {exc}")
+    return _sent(submission, "", outcome)
 
 
 def _went_through(provider: Provider, submission: Submission) -> bool:
     """Did an earlier attempt reach the provider although its answer was lost?"""
+    verification = submission.verification
+    if not verification.provider_customer_id:
+        return False  # a with_kyc provider: the first attempt would have created it
     try:
-        current = provider.customer_status(submission.verification).status
+        current = provider.current(verification).status
     except TransientProviderError:
         return False  # cannot tell yet: sending is refused the same way, and retried
     if submission.kind == Submission.Kind.INITIAL:
         return current != Status.UNVERIFIED
-    return current == Status.PROCESSING and submission.verification.status == Status.FAILED
-
-
-def document_urls(submission: Submission) -> dict[str, str]:
-    """Short-lived presigned GET URLs of the documents a submission refers to."""
-    ids = submission.data.get("documents", {})
-    storage: Any = storages["documents"]
-    documents = Document.objects.filter(pk__in=ids.values(), state=Document.State.ACCEPTED)
-    by_id = {document.pk: document.key for document in documents}
-    return {
-        kind: storage.url(by_id[doc_id], expire=settings.DOCUMENT_URL_EXPIRY)
-        for kind, doc_id in ids.items()
-        if doc_id in by_id
-    }
+    return current == Status.PROCESSING and verification.status == Status.FAILED
 
 
 def _requeue(submission: Submission, error: str) -> None:
@@ -147,10 +128,9 @@ def _requeue(submission: Submission, error: str) -> None:
     )
 
 
-def _sent(
-    submission: Submission, note: str, status: str = Status.PROCESSING, reason: str = ""
-) -> str:
+def _sent(submission: Submission, note: str, outcome: Outcome | None = None) -> str:
     verification = submission.verification
+    outcome = outcome or Outcome(status=Status.PROCESSING)
     with transaction.atomic():
         moved = Submission.objects.filter(pk=submission.pk, state=Submission.State.SENDING).update(
             state=Submission.State.SENT, sent_at=timezone.now(), last_error=""
@@ -159,8 +139,10 @@ def _sent(
             return Submission.objects.get(pk=submission.pk).state
         if submission.kind != Submission.Kind.INITIAL:
             Verification.objects.filter(pk=verification.pk).update(
-                updates_used=F("updates_used") + 1
+                corrections_used=F("corrections_used") + 1
             )
+        if outcome.provider_customer_id and not verification.provider_customer_id:
+            _customer_created_with(verification, outcome.provider_customer_id)
         audit_record(
             verification=verification,
             action="submission_sent",
@@ -169,10 +151,23 @@ def _sent(
         )
         if submission.kind == Submission.Kind.INITIAL:
             email_after_commit(verification_id=verification.pk, template="submission_received")
-        verification_apply_status(
-            verification_id=verification.pk, status=status, failure_reason=reason, source="provider"
+        verification_apply_outcome(
+            verification_id=verification.pk, outcome=outcome, source="provider"
         )
     return Submission.State.SENT
+
+
+def _customer_created_with(verification: Verification, customer_id: str) -> None:
+    """A with_kyc provider created the customer with this submission."""
+    Verification.objects.filter(pk=verification.pk).update(
+        provider_customer_id=customer_id, customer_state=CustomerState.CREATED
+    )
+    audit_record(
+        verification=verification,
+        action="customer_created",
+        source="provider",
+        note=f"provider customer {customer_id}, with the first submission",
+    )
 
 
 def _refused(submission: Submission, error: str) -> str:

@@ -21,12 +21,13 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from kyc.models import WebhookEvent
 from kyc.providers.errors import InvalidWebhookError
-from kyc.providers.interface import ProviderEvent
+from kyc.providers.interface import Delivery, ProviderEvent
 from kyc.providers.registry import get_provider
 from kyc.webhooks.wakeups import webhooks_wake
 
 State = WebhookEvent.State
-# Credentials of whoever calls the URL are never stored (the provider signs the body instead).
+# Credentials of whoever calls the URL are never stored: a provider that authenticates
+# with one (HTTP Basic, say) is checked at intake, and processing needs only the body.
 UNSTORED_HEADERS = {"cookie", "authorization", "proxy-authorization"}
 # The original of a redelivered event is queued again from these states.
 REDO_ON_REDELIVERY = (State.QUEUED, State.FAILED, State.UNMATCHED)
@@ -72,33 +73,38 @@ def webhook_store(
 def webhook_receive(
     *, provider: str, headers: Mapping[str, str], body: bytes, remote_addr: str | None
 ) -> Receipt:
-    """Store, verify and deduplicate one delivery; a drain is woken after commit.
+    """Store, authenticate and deduplicate one delivery; a drain is woken after commit.
 
-    Verifying is pure computation, so it runs first and the raw request is stored with
-    its verdict in one INSERT: one commit per delivery, as cheap as storing it alone. If
-    verifying fails unexpectedly the raw request is still stored before the error rises.
+    The provider authenticates the delivery here, once, with every header it came with
+    (an Authorization header included, which is never stored), and reads its dedupe key
+    and events; processing later only reads the stored body again. Both are pure
+    computation, so they run first and the raw request is stored with its verdict in one
+    INSERT: one commit per delivery, as cheap as storing it alone. If they fail
+    unexpectedly the raw request is still stored before the error rises.
     Raises one of UNAVAILABLE when the database is away, or when the broker is and this
     delivery's wake-up was due at once (kyc/webhooks/wakeups.py): answer 5xx.
     """
     raw = _raw(provider, headers, body, remote_addr)
+    adapter = get_provider(provider)
     try:
-        event = get_provider(provider).parse_webhook(headers, body)
+        adapter.authenticate_webhook(headers, body, remote_addr=remote_addr)
+        delivery = adapter.parse_webhook(headers, body)
     except InvalidWebhookError as exc:
         row = WebhookEvent.objects.create(**raw, state=State.INVALID, error=str(exc)[:2000])
         return Receipt(exc.http_status, row.pk, "invalid")
     except Exception as exc:
         WebhookEvent.objects.create(**raw, state=State.RECEIVED, error=repr(exc)[:2000])
         raise
-    return _queue(raw, event)
+    return _queue(raw, delivery)
 
 
-def _queue(raw: dict[str, Any], event: ProviderEvent) -> Receipt:
-    fields = _event_fields(event)
+def _queue(raw: dict[str, Any], delivery: Delivery) -> Receipt:
+    fields = _event_fields(delivery.first)
     row_id = _insert_unless_taken(
-        {**raw, **fields, "state": State.QUEUED, "dedupe_key": event.dedupe_key}
+        {**raw, **fields, "state": State.QUEUED, "dedupe_key": delivery.dedupe_key}
     )
     if row_id is None:
-        return _duplicate(raw, event.dedupe_key, fields)
+        return _duplicate(raw, delivery.dedupe_key, fields)
     transaction.on_commit(webhooks_wake)
     return Receipt(200, row_id, "queued")
 
@@ -156,7 +162,7 @@ def _duplicate(raw: dict[str, Any], dedupe_key: str, fields: dict[str, Any]) -> 
 
 def _event_fields(event: ProviderEvent) -> dict[str, Any]:
     return {
-        "event_type": event.raw_type[:20],
+        "event_type": event.raw_type[:50],
         "entity_id": event.entity_id[:100],
         "event": event.raw_event[:50],
         "occurred_at": event.occurred_at,

@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
 from kyc import jobs
-from kyc.models import AuditEvent, BankAccount, Status, Verification, WebhookEvent
+from kyc.models import AuditEvent, BankAccount, Verification, WebhookEvent
 from kyc.providers.errors import InvalidWebhookError
-from kyc.providers.interface import ProviderEvent
+from kyc.providers.interface import Delivery, ProviderEvent
 from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
 from kyc.services.banks import bank_apply_status
-from kyc.services.status import verification_apply_status
+from kyc.services.polling import verification_refresh
+from kyc.services.status import verification_apply_outcome
 from kyc.webhooks.intake import UNAVAILABLE
 from kyc.webhooks.wakeups import flag_clear, wake_now
 
@@ -36,7 +37,7 @@ State = WebhookEvent.State
 # A row in these states is (re)processed by the task; anything else is already settled.
 PROCESSABLE = (State.QUEUED, State.FAILED)
 BANK_STATUSES = {BankAccount.State.PROCESSING, BankAccount.State.VERIFIED, BankAccount.State.FAILED}
-REASON_MAX = 64  # Verification.failure_reason and BankAccount.failure_reason
+REASON_MAX = 64  # BankAccount.failure_reason
 DRAIN_BATCH = 200  # queued ids read per query by a drain
 BUSY = "busy"  # webhook_process(skip_locked=True) found the row locked by another drain
 DB_TRANSIENT = (OperationalError, InterfaceError)
@@ -158,10 +159,11 @@ def _record_failure(event_id: int, exc: Exception) -> None:
         logger.warning("webhook %s: could not record the failure", event_id)
 
 
-def _read(row: WebhookEvent) -> ProviderEvent:
-    """The stored raw request, verified again: what is applied is what was verified."""
+def _read(row: WebhookEvent) -> Delivery:
+    """The stored delivery, read again; it was authenticated when it arrived (rows that
+    were not are `invalid` and never processed), so no credential is needed here."""
     return get_provider(row.provider).parse_webhook(
-        CaseInsensitiveMapping(row.headers), row.body.encode(), received_at=row.received_at
+        CaseInsensitiveMapping(row.headers), row.body.encode()
     )
 
 
@@ -179,39 +181,52 @@ def _bank_for(row: WebhookEvent, event: ProviderEvent) -> BankAccount | None:
 
 def _verification_of(row: WebhookEvent) -> int | None:
     try:
-        event = _read(row)
+        events = _read(row).events
     except InvalidWebhookError:
         return None
-    if event.kind == "customer":
-        verification = _verification_for(row, event)
-        return verification.pk if verification else None
-    bank = _bank_for(row, event) if event.kind == "bank" else None
-    return bank.verification_id if bank else None
+    for event in events:
+        if event.subject == "verification":
+            verification = _verification_for(row, event)
+            if verification:
+                return verification.pk
+        bank = _bank_for(row, event) if event.subject == "bank" else None
+        if bank:
+            return bank.verification_id
+    return None
 
 
 def _apply(row: WebhookEvent) -> Outcome:
-    event = _read(row)
-    if event.kind == "customer":
-        return _customer_event(row, event)
-    if event.kind == "bank":
+    """Every event of the delivery, in order; the row is unmatched only if all of them are."""
+    results = [_apply_event(row, event) for event in _read(row).events]
+    matched = [result for result in results if result.state != State.UNMATCHED]
+    state = State.PROCESSED if matched else State.UNMATCHED
+    verification_id = next((r.verification_id for r in results if r.verification_id), None)
+    return Outcome(state, "; ".join(filter(None, (r.note for r in results))), verification_id)
+
+
+def _apply_event(row: WebhookEvent, event: ProviderEvent) -> Outcome:
+    if event.subject == "verification":
+        return _verification_event(row, event)
+    if event.subject == "bank":
         return _bank_event(row, event)
-    return Outcome(State.PROCESSED, f"ignored: {event.raw_type} events are not used")
+    return Outcome(State.PROCESSED, f"ignored: {event.note or event.raw_type}")
 
 
-def _customer_event(row: WebhookEvent, event: ProviderEvent) -> Outcome:
+def _verification_event(row: WebhookEvent, event: ProviderEvent) -> Outcome:
     verification = _verification_for(row, event)
     if verification is None:
         return Outcome(State.UNMATCHED, "no verification has this provider customer id")
-    if event.status not in Status.values:
-        return Outcome(State.PROCESSED, f"ignored: unknown status {event.status[:50]!r}")
-    change = verification_apply_status(
-        verification_id=verification.pk,
-        status=event.status,
-        failure_reason=event.failure_reason[:REASON_MAX],
-        source=AuditEvent.Source.PROVIDER,
-        occurred_at=event.occurred_at,
-        note=f"webhook delivery {row.pk}",
-    )
+    if event.outcome is None:
+        # The delivery only says something changed: ask the provider what (current()).
+        change = verification_refresh(verification_id=verification.pk, source="provider")
+    else:
+        change = verification_apply_outcome(
+            verification_id=verification.pk,
+            outcome=event.outcome,
+            source=AuditEvent.Source.PROVIDER,
+            occurred_at=event.occurred_at,
+            note=f"webhook delivery {row.pk}",
+        )
     note = "" if change.applied else f"not applied: {change.reason}"
     return Outcome(State.PROCESSED, note, verification.pk)
 
@@ -220,12 +235,14 @@ def _bank_event(row: WebhookEvent, event: ProviderEvent) -> Outcome:
     bank = _bank_for(row, event)
     if bank is None:
         return Outcome(State.UNMATCHED, "no bank account has this provider bank id")
-    if event.status not in BANK_STATUSES:
-        return Outcome(State.PROCESSED, f"ignored: unknown status {event.status[:50]!r}")
+    snapshot = event.bank
+    if snapshot is None or snapshot.status not in BANK_STATUSES:
+        status = snapshot.status if snapshot else event.raw_event
+        return Outcome(State.PROCESSED, f"ignored: unknown status {status[:50]!r}")
     applied = bank_apply_status(
         bank_id=bank.pk,
-        status=event.status,
-        failure_reason=event.failure_reason[:REASON_MAX],
+        status=snapshot.status,
+        failure_reason=snapshot.failure_reason[:REASON_MAX],
         source=AuditEvent.Source.PROVIDER,
     )
     note = "" if applied else "not applied: the bank account is already decided or in this status"

@@ -14,6 +14,7 @@ from typing import IO
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -41,6 +42,11 @@ REFUSED = json.dumps({"status": "refused"}).encode()
 class Refusal:
     status_code: int
     error: str
+
+
+def webhook_path(provider: str) -> str:
+    """Where `provider` delivers its webhooks (PUBLIC_BASE_URL + this is registered with it)."""
+    return reverse("webhook", kwargs={"provider": provider})
 
 
 @csrf_exempt  # the provider authenticates itself; there is no session, so no CSRF token either

@@ -1,8 +1,10 @@
-"""Once verified: a bank account or a UPI ID, and each one's status as it changes."""
+"""Once verified, where the provider verifies bank accounts (Capabilities.banking): the
+provider's form for one, and each account's status as it changes."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,8 +18,8 @@ from django.views.decorators.cache import never_cache
 
 from kyc.models import BankAccount, Status, Verification
 from kyc.providers.errors import ProviderError
-from kyc.services.banks import BankRefused, bank_account_add
-from onboarding.forms import BankForm
+from kyc.providers.registry import get_provider
+from kyc.services.banks import BankRefused, bank_account_add, banking_provider
 from onboarding.journey import (
     bank_key,
     bank_view,
@@ -35,7 +37,10 @@ def bank(request: HttpRequest) -> HttpResponse:
     verification = current_verification(request)
     if verification is None or verification.status != Status.VERIFIED:
         return redirect("onboarding:status")
-    form = BankForm(posted(request))
+    provider = banking_provider(verification.provider)
+    if provider is None:
+        return redirect("onboarding:status")  # this provider verifies no bank account
+    form: Any = provider.bank_form(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             _add(verification, form)
@@ -50,7 +55,7 @@ def bank(request: HttpRequest) -> HttpResponse:
     return render(request, "onboarding/bank.html", _context(verification, form))
 
 
-def _add(verification: Verification, form: BankForm) -> BankAccount:
+def _add(verification: Verification, form: Any) -> BankAccount:
     data = form.cleaned_data
     return bank_account_add(
         verification=verification,
@@ -61,10 +66,16 @@ def _add(verification: Verification, form: BankForm) -> BankAccount:
     )
 
 
-def _context(verification: Verification, form: BankForm) -> dict[str, object]:
+def _context(verification: Verification, form: Any) -> dict[str, object]:
     banks = list(verification.bank_accounts.all())
+    groups = [
+        {"kind": kind, "fields": [form[name] for name in names]}
+        for kind, names in getattr(form, "kind_fields", {}).items()
+    ]
     return {
         "form": form,
+        "groups": groups,
+        "words": get_provider(verification.provider).words,
         "banks": [bank_view(bank) for bank in banks],
         "live_key": bank_key(banks),
         "live_final": not any(bank.status in UNDECIDED for bank in banks),

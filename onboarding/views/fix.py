@@ -11,9 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from kyc.models import MAX_UPDATES, Document, FixKind, Status, Verification
+from kyc.models import FixKind, Status, Verification
 from kyc.providers.errors import InvalidResponseError, ProviderError
-from kyc.services.submissions import UPDATE_KINDS, SubmissionRefused, fix_kind, submission_create
+from kyc.providers.registry import get_provider
+from kyc.services.corrections import UPDATE_KINDS, fix_kind
+from kyc.services.submissions import SubmissionRefused, submission_create
 from onboarding.forms import (
     AdditionalInfoFixForm,
     DocumentFixForm,
@@ -22,21 +24,21 @@ from onboarding.forms import (
     UploadsForm,
 )
 from onboarding.journey import (
-    FAILED_PART,
-    FIX_ACTION,
     active_submission,
     current_verification,
+    failed_part,
+    fix_action,
+    fix_uploads,
     posted,
     posted_files,
+    words_of,
 )
 from onboarding.journey import provider_error as provider_error_page
 from onboarding.views.kyc import form_plan
 
 logger = logging.getLogger(__name__)
-FIX_UPLOADS: dict[str, list[str]] = {
-    FixKind.DOCUMENT: [Document.Kind.FRONT, Document.Kind.BACK],
-    FixKind.SELFIE: [Document.Kind.SELFIE],
-}
+# The corrections our pages take; the provider's policy (Capabilities.fixes) picks among them.
+FORMS_FOR = frozenset(UPDATE_KINDS)
 
 
 @login_required
@@ -47,8 +49,8 @@ def fix(request: HttpRequest) -> HttpResponse:
     if active_submission(verification):
         return redirect("onboarding:status")  # the correction is on its way
     kind = fix_kind(verification)
-    base = {"verification": verification, "max_updates": MAX_UPDATES, "fix": kind}
-    if kind == FixKind.NONE or verification.updates_left == 0:
+    base = {"verification": verification, "fix": kind}
+    if kind not in FORMS_FOR or verification.corrections_left == 0:
         return render(request, "onboarding/fix_team.html", base)
     try:
         forms = _forms(request, verification, kind)
@@ -59,11 +61,12 @@ def fix(request: HttpRequest) -> HttpResponse:
         return provider_error_page(request)
     if request.method == "POST" and all([form.is_valid() for form in forms]):  # every error
         return _submit(request, verification, kind, forms)
+    words = words_of(verification)
     context = {
         **base,
         "forms": forms,
-        "failed_part": FAILED_PART[kind],
-        "fix_action": FIX_ACTION[kind],
+        "failed_part": failed_part(kind, words),
+        "fix_action": fix_action(kind, words),
     }
     return render(request, "onboarding/fix.html", context)
 
@@ -71,8 +74,9 @@ def fix(request: HttpRequest) -> HttpResponse:
 def _forms(request: HttpRequest, verification: Verification, kind: FixKind) -> list[JourneyForm]:
     data = posted(request)
     found: list[JourneyForm] = []
-    if kind == FixKind.TAX:
-        found.append(TaxFixForm(data))
+    tax_id = get_provider(verification.provider).tax_id
+    if kind == FixKind.TAX and tax_id is not None:
+        found.append(TaxFixForm(data, tax_id=tax_id))
     if kind == FixKind.ADDITIONAL_INFO:
         found.append(AdditionalInfoFixForm(data, plan=form_plan(verification)))
     if kind == FixKind.DOCUMENT:
@@ -82,8 +86,9 @@ def _forms(request: HttpRequest, verification: Verification, kind: FixKind) -> l
                 data, plan=form_plan(verification), initial={"address_country": country}
             )
         )
-    if kind in FIX_UPLOADS:
-        found.append(_uploads(request, verification, FIX_UPLOADS[kind]))
+    files = fix_uploads(verification, kind)
+    if files:
+        found.append(_uploads(request, verification, files))
     return found
 
 

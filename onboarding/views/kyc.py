@@ -1,4 +1,4 @@
-"""Step 3: the KYC form the provider's configuration asks for, then the submission."""
+"""The details step: the KYC form the provider's configuration asks for, then the submission."""
 
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ from kyc.services.submissions import SubmissionRefused, submission_create
 from onboarding.formbuilder import FormPlan, plan_form
 from onboarding.forms import KycForm
 from onboarding.journey import (
-    UPLOAD_KINDS,
     active_submission,
     current_verification,
     latest_documents,
     posted,
     provider_error,
+    upload_kinds,
 )
+from onboarding.steps import DETAILS, step_context
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +38,16 @@ def form_plan(verification: Verification) -> FormPlan:
 @login_required
 def kyc_details(request: HttpRequest) -> HttpResponse:
     verification = current_verification(request)
-    if verification is None or verification.customer_state != CustomerState.CREATED:
+    ready = (CustomerState.CREATED, CustomerState.DEFERRED)
+    if verification is None or verification.customer_state not in ready:
         return redirect("onboarding:start")
     if verification.status != Status.UNVERIFIED or active_submission(verification):
         return redirect("onboarding:status")
     documents = latest_documents(verification)
-    if set(UPLOAD_KINDS) - set(documents):
-        messages.info(request, _("First add the photos of your document and a selfie."))
+    if set(upload_kinds(verification)) - set(documents):
+        messages.info(request, _("First add the photos we ask for."))
         return redirect("onboarding:uploads")
+    documents = {kind: documents[kind] for kind in upload_kinds(verification)}
     try:
         plan = form_plan(verification)
     except InvalidResponseError:
@@ -67,4 +70,5 @@ def kyc_details(request: HttpRequest) -> HttpResponse:
         except SubmissionRefused:
             messages.info(request, _("Your details were already sent."))
         return redirect("onboarding:status")
-    return render(request, "onboarding/kyc.html", {"form": form})
+    context = {"form": form, **step_context(verification, DETAILS)}
+    return render(request, "onboarding/kyc.html", context)

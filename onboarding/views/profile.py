@@ -1,4 +1,4 @@
-"""The profile step: what the provider needs to create the customer."""
+"""The profile step: who the applicant is; saving it also chooses their provider."""
 
 from __future__ import annotations
 
@@ -11,13 +11,18 @@ from django.shortcuts import redirect, render
 
 from kyc.models import CustomerState, Verification
 from kyc.providers.errors import ProviderError, TransientProviderError
+from kyc.providers.registry import get_provider
 from kyc.services.customers import (
+    OPTIONAL_FIELDS,
     PROFILE_FIELDS,
+    routing_frozen,
     verification_create_customer,
     verification_save_profile,
 )
 from onboarding.forms import ProfileForm
 from onboarding.journey import current_verification, provider_error
+from onboarding.steps import PROFILE, profile_needs, step_context
+from onboarding.views.start import next_step
 
 logger = logging.getLogger(__name__)
 
@@ -25,31 +30,42 @@ logger = logging.getLogger(__name__)
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     verification = current_verification(request)
-    if verification is not None and verification.customer_state == CustomerState.CREATED:
+    if verification is not None and (
+        verification.customer_state == CustomerState.CREATED or routing_frozen(verification)
+    ):
         return redirect("onboarding:start")  # the provider has it: it can no longer change
     if request.method == "POST":
-        form = ProfileForm(request.POST)
+        form = ProfileForm(request.POST, needs=profile_needs())
         if form.is_valid():
             return _save_and_create(request, form)
     else:
         form = _form_for(request, verification)
-    return render(request, "onboarding/profile.html", {"form": form})
+    return _page(request, form, verification)
+
+
+def _page(
+    request: HttpRequest, form: ProfileForm, verification: Verification | None
+) -> HttpResponse:
+    context = {"form": form, **step_context(verification, PROFILE)}
+    return render(request, "onboarding/profile.html", context)
 
 
 def _form_for(request: HttpRequest, verification: Verification | None) -> ProfileForm:
+    needs = profile_needs()
     if verification is None:
-        return ProfileForm(initial={"email": getattr(request.user, "email", "")})
+        return ProfileForm(initial={"email": getattr(request.user, "email", "")}, needs=needs)
     if verification.customer_state != CustomerState.REJECTED:
-        return ProfileForm(initial=_saved(verification))
+        return ProfileForm(initial=_saved(verification), needs=needs)
     # Refused by the provider: show what was sent, with its errors on the fields.
-    form = ProfileForm(data=_as_data(_saved(verification)))
+    form = ProfileForm(data=_as_data(_saved(verification)), needs=needs)
     form.is_valid()
-    form.add_provider_errors(verification.customer_errors or {})
+    words = get_provider(verification.provider).user_message
+    form.add_provider_errors(verification.customer_errors or {}, words)
     return form
 
 
 def _saved(verification: Verification) -> dict[str, Any]:
-    return {name: getattr(verification, name) for name in PROFILE_FIELDS}
+    return {name: getattr(verification, name) for name in (*PROFILE_FIELDS, *OPTIONAL_FIELDS)}
 
 
 def _as_data(values: dict[str, Any]) -> dict[str, Any]:
@@ -73,6 +89,7 @@ def _save_and_create(request: HttpRequest, form: ProfileForm) -> HttpResponse:
         logger.warning("customer creation failed: %s", type(error).__name__)
         return provider_error(request)
     if outcome.errors:
-        form.add_provider_errors(outcome.errors)
-        return render(request, "onboarding/profile.html", {"form": form})
-    return redirect("onboarding:uploads")
+        form.add_provider_errors(outcome.errors, get_provider(verification.provider).user_message)
+        return _page(request, form, verification)
+    verification.refresh_from_db()
+    return redirect(next_step(verification))

@@ -16,13 +16,15 @@ from kyc.models import CustomerState, Document, Status, Verification
 from kyc.services.documents import document_check, document_presign
 from onboarding.forms import UploadsForm
 from onboarding.journey import (
-    UPLOAD_KINDS,
     active_submission,
     current_verification,
     may_upload,
     posted,
     posted_files,
+    upload_kinds,
 )
+from onboarding.steps import UPLOADS, step_context
+from onboarding.views.start import next_step
 
 logger = logging.getLogger(__name__)
 
@@ -36,22 +38,26 @@ def _own_verification(request: HttpRequest) -> Verification:
 
 @login_required
 def uploads(request: HttpRequest) -> HttpResponse:
-    """Step 2: the document's front and back, and a selfie, for the first submission."""
+    """The files the provider takes (front, back, selfie for DollarPe), for the first submission."""
     verification = current_verification(request)
     if verification is None or verification.customer_state == CustomerState.REJECTED:
         return redirect("onboarding:profile")
     if verification.status != Status.UNVERIFIED or active_submission(verification):
         return redirect("onboarding:status")
+    kinds = upload_kinds(verification)
+    if not kinds:
+        return redirect(next_step(verification))  # this provider takes no file from us
     form = UploadsForm(
         posted(request),
         posted_files(request),
         verification=verification,
-        kinds=UPLOAD_KINDS,
+        kinds=kinds,
         request=request,
     )
     if request.method == "POST" and form.is_valid():
-        return redirect("onboarding:kyc")
-    return render(request, "onboarding/uploads.html", {"form": form})
+        return redirect(next_step(verification))
+    context = {"form": form, **step_context(verification, UPLOADS)}
+    return render(request, "onboarding/uploads.html", context)
 
 
 def _json_error(message: str, status: int) -> JsonResponse:

@@ -23,8 +23,12 @@ import requests
 from django.conf import settings
 
 from kyc.models import Document
-from kyc.services.documents import document_check, document_presign, documents_storage
-from kyc.services.submissions import document_urls
+from kyc.services.documents import (
+    SubmissionDocuments,
+    document_check,
+    document_presign,
+    documents_storage,
+)
 from tests.access.conftest import Victim
 from tests.support import builders, images
 from tests.support.waiting import wait_for
@@ -100,8 +104,9 @@ def test_an_unsigned_url_of_any_stored_document_is_refused(victim: Victim) -> No
 
 
 def test_the_urls_sent_to_the_provider_are_presigned_and_expire(victim: Victim) -> None:
-    urls = document_urls(victim.submission)
-    assert set(urls) == {"document_front", "document_back", "selfie"}
+    documents = SubmissionDocuments(victim.submission)
+    assert documents.kinds == {"document_front", "document_back", "selfie"}
+    urls = {kind: documents.url(kind) for kind in documents.kinds}
     now = datetime.now(UTC)
     for url in urls.values():
         query = dict(parse_qsl(urlsplit(url).query))

@@ -16,15 +16,18 @@ from django.test import Client
 from django.utils import timezone
 
 from kyc.models import BankAccount, Submission, Verification
+from kyc.services.customers import route_fields
 from onboarding.celery import app as celery_app
 
 PASSWORD = "officer-password-for-tests"
 ROLES = importlib.import_module("kyc.migrations.0003_compliance_groups")
+REROUTE = importlib.import_module("kyc.migrations.0007_neutral_reasons")
 
 
 def ensure_roles() -> None:
-    """The groups as the data migration makes them (again after a flush: it is idempotent)."""
+    """The groups as the data migrations make them (again after a flush: they are idempotent)."""
     ROLES.ensure_groups(django_apps)
+    REROUTE._officer_may_reroute(django_apps)
 
 
 def staff_member(group: str, username: str | None = None) -> Any:
@@ -84,6 +87,7 @@ def verification_row(**fields: Any) -> Verification:
         "email": f"{name}@example.com",
         "phone": "+919812345678",
         "nationality": "IND",
+        **route_fields("dollarpe"),
         "provider_customer_id": str(uuid.uuid4()),
         "customer_state": "created",
     }

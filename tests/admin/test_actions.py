@@ -60,7 +60,10 @@ def failed_tax(emulator) -> Verification:
     verification = customer()
     sent(queued_submission(verification, tax_number="ABCPE0000F"))  # the emulator's magic value
     verification = decided(verification, emulator)
-    assert verification.failure_reason == "TAX_VERIFICATION_FAILED"
+    assert (verification.failure_reason, verification.provider_reason) == (
+        "tax_number",
+        "TAX_VERIFICATION_FAILED",
+    )
     return verification
 
 
@@ -158,8 +161,9 @@ def test_force_outcome_makes_the_provider_decide_and_applies_it(emulator, office
     verification = processing()
     messages = run(officer_client, verification, "force_outcome", outcome="TAX_VERIFICATION_FAILED")
     assert messages == ["Forced: TAX_VERIFICATION_FAILED."]
-    assert (verification.status, verification.failure_reason) == (
+    assert (verification.status, verification.failure_reason, verification.provider_reason) == (
         Status.FAILED,
+        "tax_number",
         "TAX_VERIFICATION_FAILED",
     )
     assert emulator.customer(verification.provider_customer_id)["status"] == "FAILED"
@@ -271,7 +275,7 @@ def test_request_resubmission_is_refused_when_nothing_can_be_corrected(officer_c
     assert messages == ["There is nothing the user can correct."]
     assert not AuditEvent.objects.exists()
     exhausted = verification_row(
-        status=Status.FAILED, failure_reason="TAX_VERIFICATION_FAILED", updates_used=3
+        status=Status.FAILED, failure_reason="tax_number", corrections_used=3
     )
     messages = run(officer_client, exhausted, "request_resubmission")
     assert messages == ["The user has no correction attempt left."]
@@ -292,11 +296,13 @@ def test_resubmit_sends_the_stored_part_to_the_matching_update_endpoint(
     calls = emulator.requests_log(path="/cms/api/v1/kyc/update-tax-info")
     assert len(calls) == 1
     verification.refresh_from_db()
-    assert verification.updates_used == 1
+    assert verification.corrections_used == 1
 
 
 def test_resubmit_needs_a_failure_an_update_can_fix(officer_client):
-    verification = verification_row(status=Status.FAILED, failure_reason="KYC_FAILED")
+    verification = verification_row(
+        status=Status.FAILED, failure_reason="other", provider_reason="KYC_FAILED"
+    )
     assert run(officer_client, verification, "resubmit") == [
         "There is no failure an update can fix."
     ]

@@ -25,8 +25,9 @@ def test_the_list_shows_each_column(officer_client):
     verification = verification_row(
         full_name="Asha Rao",
         status=Status.FAILED,
-        failure_reason="TAX_VERIFICATION_FAILED",
-        updates_used=2,
+        failure_reason="tax_number",
+        provider_reason="TAX_VERIFICATION_FAILED",
+        corrections_used=2,
         status_changed_at=ago(hours=5, minutes=3),
         submitted_at=ago(days=1),
     )
@@ -36,7 +37,8 @@ def test_the_list_shows_each_column(officer_client):
     assert verification.email in page
     assert "dollarpe" in page
     assert '<span class="kyc-badge kyc-badge--bad">Failed</span>' in page
-    assert "TAX_VERIFICATION_FAILED" in page
+    assert "Tax number" in page  # the neutral reason, in words
+    assert "TAX_VERIFICATION_FAILED" in page  # and DollarPe's own, beside it
     assert "2 of 3" in page
     assert "5\xa0hours, 3\xa0minutes" in page
     assert "Accepted by the provider" in page  # the annotated latest submission
@@ -55,14 +57,16 @@ def mixed(db):
         "tax": verification_row(
             full_name="Tax Failed",
             status=Status.FAILED,
-            failure_reason="TAX_VERIFICATION_FAILED",
-            updates_used=1,
+            failure_reason="tax_number",
+            provider_reason="TAX_VERIFICATION_FAILED",
+            corrections_used=1,
         ),
         "done": verification_row(
             full_name="Out Of Attempts",
             status=Status.FAILED,
-            failure_reason="KYC_FAILED",
-            updates_used=3,
+            failure_reason="other",
+            provider_reason="KYC_FAILED",
+            corrections_used=3,
         ),
         "ok": verification_row(full_name="All Good", status=Status.VERIFIED),
     }
@@ -72,7 +76,7 @@ def mixed(db):
     ("query", "expected"),
     [
         ("status__exact=FAILED", {"Tax Failed", "Out Of Attempts"}),
-        ("failure_reason=KYC_FAILED", {"Out Of Attempts"}),
+        ("failure_reason=other", {"Out Of Attempts"}),
         ("provider=dollarpe", None),  # all of them
         ("stuck=yes", {"Stuck Long"}),
         ("attempts=exhausted", {"Out Of Attempts"}),
@@ -89,12 +93,10 @@ def test_each_filter(officer_client, mixed, query, expected):
 
 def test_filter_choices_come_from_the_data(officer_client, mixed):
     page = officer_client.get(LIST).content.decode()
-    assert "?failure_reason=KYC_FAILED" in page
-    assert "?failure_reason=TAX_VERIFICATION_FAILED" in page
-    assert distinct_values(Verification, "failure_reason") == [
-        "KYC_FAILED",
-        "TAX_VERIFICATION_FAILED",
-    ]
+    assert "?failure_reason=other" in page
+    assert "?failure_reason=tax_number" in page
+    assert ">Tax number</a>" in page  # the choices in words
+    assert distinct_values(Verification, "failure_reason") == ["other", "tax_number"]
     assert distinct_values(Verification, "provider") == ["dollarpe"]
 
 
@@ -129,7 +131,8 @@ def rows(count: int) -> None:
     for index in range(count):
         verification = verification_row(
             status=Status.FAILED if index % 2 else Status.PROCESSING,
-            failure_reason="DOCUMENT_VERIFICATION_FAILED" if index % 2 else "",
+            failure_reason="identity_document" if index % 2 else "",
+            provider_reason="DOCUMENT_VERIFICATION_FAILED" if index % 2 else "",
             submitted_at=ago(days=index % 40),
         )
         with_submission(verification)

@@ -27,14 +27,14 @@ def known(db):
         status = Status.FAILED if index < 2 else Status.VERIFIED
         verification = verification_row(
             status=status,
-            failure_reason="TAX_VERIFICATION_FAILED" if index == 0 else "",
+            failure_reason="tax_number" if index == 0 else "",
             submitted_at=submitted,
         )
         Verification.objects.filter(pk=verification.pk).update(
             decided_at=submitted + timedelta(seconds=seconds)
         )
     Verification.objects.filter(status=Status.FAILED, failure_reason="").update(
-        failure_reason="DOCUMENT_VERIFICATION_FAILED"
+        failure_reason="identity_document"
     )
     verification_row(status=Status.PROCESSING, status_changed_at=now - timedelta(days=3))
     old = verification_row()
@@ -69,10 +69,17 @@ def test_the_dashboard_page_shows_the_numbers(viewer_client, known):
     assert response.status_code == 200
     board = response.context["board"]
     statuses = {bar.label: bar.value for bar in board.statuses}
-    assert statuses == {"Not submitted": 1, "Being checked": 1, "Verified": 4, "Failed": 2}
+    assert statuses == {
+        "Not submitted": 1,
+        "Waiting for the applicant": 0,
+        "Being checked": 1,
+        "Verified": 4,
+        "Failed": 2,
+    }
+    # Grouped by the neutral reason, whichever provider said it, in words.
     assert {bar.label: bar.value for bar in board.reasons} == {
-        "TAX_VERIFICATION_FAILED": 1,
-        "DOCUMENT_VERIFICATION_FAILED": 1,
+        "Tax number": 1,
+        "Identity document": 1,
     }
     assert (board.decided, board.median, board.p95) == (5, pytest.approx(180), pytest.approx(528))
     assert board.stuck == 1  # being checked for 3 days, over the 24 h threshold
@@ -84,8 +91,8 @@ def test_the_dashboard_page_shows_the_numbers(viewer_client, known):
     assert '<strong id="kyc-median">3 min</strong>' in page
     assert '<strong id="kyc-p95">8 min 48 s</strong>' in page
     assert "<svg" in page
-    assert '<th scope="row">TAX_VERIFICATION_FAILED</th>' not in page  # it is a link
-    assert "?failure_reason=TAX_VERIFICATION_FAILED" in page
+    assert '<th scope="row">Tax number</th>' not in page  # it is a link
+    assert "?failure_reason=tax_number" in page
 
 
 def test_the_period_is_validated():

@@ -20,6 +20,7 @@ ACTION_CODENAMES = {
     "force_outcome",
     "add_note",
     "reprocess_webhookevent",
+    "reroute_verification",  # migration 0007
 }
 
 

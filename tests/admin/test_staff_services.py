@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from kyc.models import AuditEvent, FixKind, Status, Submission
+from kyc.providers.dollarpe.vocabulary import CORRECTIONS as DOLLARPE
 from kyc.services import staff
 from tests.admin.conftest import verification_row
 
@@ -64,12 +65,24 @@ def test_the_latest_data_merges_updates_over_the_first_submission():
     ],
 )
 def test_a_correction_resends_only_its_part(kind, expected):
-    assert staff.correction_data(INITIAL, kind) == expected
+    # DollarPe's four update endpoints, each with its part of the stored data.
+    assert staff.correction_data(INITIAL, DOLLARPE[kind]) == expected
+
+
+def test_a_structured_address_is_sent_again_where_one_was_stored():
+    stored = {**INITIAL, "address": {"line1": "7 Park Street", "country": "IND"}}
+    del stored["full_address"]
+    again = staff.correction_data(stored, DOLLARPE[FixKind.DOCUMENT])
+    assert again is not None
+    assert again["address"] == {"line1": "7 Park Street", "country": "IND"}
 
 
 def test_a_correction_with_a_missing_part_is_not_made():
-    assert staff.correction_data({"phone": "1"}, FixKind.TAX) is None
-    assert staff.correction_data({"documents": {"document_front": 1}}, FixKind.DOCUMENT) is None
+    assert staff.correction_data({"phone": "1"}, DOLLARPE[FixKind.TAX]) is None
+    assert (
+        staff.correction_data({"documents": {"document_front": 1}}, DOLLARPE[FixKind.DOCUMENT])
+        is None
+    )
 
 
 @pytest.mark.django_db
@@ -90,7 +103,7 @@ def test_a_queued_submission_is_queued_again(officer, django_capture_on_commit_c
 @pytest.mark.django_db
 def test_resubmit_refuses_when_a_stored_document_is_gone(officer):
     verification = verification_row(
-        status=Status.FAILED, failure_reason="SELFIE_VERIFICATION_FAILED"
+        status=Status.FAILED, failure_reason="selfie", provider_reason="SELFIE_VERIFICATION_FAILED"
     )
     Submission.objects.create(
         verification=verification,

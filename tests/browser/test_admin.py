@@ -87,7 +87,7 @@ def test_an_officer_asks_a_user_to_resubmit(desk, live_server, emulator, eager_t
     mail.outbox.clear()
 
     desk.goto(live_server.url + "/admin/kyc/verification/")
-    desk.get_by_role("link", name="TAX_VERIFICATION_FAILED", exact=True).click()
+    desk.get_by_role("link", name="Tax number", exact=True).click()
     desk.get_by_role("link", name="Ravi Kumar").click()
     expect(desk.get_by_text("What the user must fix")).to_be_visible()
     desk.get_by_label("Note for the user (optional)").fill("Type the PAN exactly as on the card.")

@@ -48,7 +48,7 @@ def test_happy_path_to_verified_with_a_bank_account(page, app):
     expect(title).to_have_text("Verified", timeout=DECISION)
     assert page.evaluate("window.__sameDocument") is True  # it updated itself
 
-    page.get_by_role("link", name="Add a bank account or UPI ID").click()
+    page.get_by_role("link", name="Add a bank account or a UPI ID").click()
     page.get_by_label("Account number", exact=True).fill("123456789012")
     page.get_by_label("IFSC", exact=True).fill("SBIN0001234")
     page.get_by_role("button", name="Add", exact=True).click()

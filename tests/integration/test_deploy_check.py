@@ -51,7 +51,7 @@ def test_production_like_values_report_nothing():
 def test_sandbox_mode_against_the_production_api_is_an_error():
     result = _check(DOLLARPE_SANDBOX="true")
     assert result.returncode != 0
-    assert "onboarding.E002" in result.stderr
+    assert "kyc.dollarpe.E001" in result.stderr
 
 
 def test_embedded_defaults_are_flagged_for_production():

@@ -9,9 +9,11 @@ from typing import Any
 from django.conf import settings
 
 from kyc.providers.dollarpe.client import DollarPeClient
-from kyc.providers.dollarpe.webhooks import WEBHOOK_PATH
+from kyc.webhooks.views import webhook_path
 from sandbox.s3 import create_private_bucket
 from tests.support import images
+
+WEBHOOK_PATH = webhook_path("dollarpe")
 
 PASSWORD = "correct-horse-battery-staple"
 DECISION = 60_000  # ms: a give-up limit for the provider's decision to reach the page

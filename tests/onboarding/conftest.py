@@ -13,7 +13,11 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from kyc.models import Document, Verification
-from kyc.services.customers import verification_create_customer, verification_save_profile
+from kyc.services.customers import (
+    route_fields,
+    verification_create_customer,
+    verification_save_profile,
+)
 from kyc.services.documents import document_store
 from onboarding.celery import app as celery_app
 from tests.support import images
@@ -99,6 +103,7 @@ def local_verification(user: Any, **fields: Any) -> Verification:
         "email": user.email,
         "phone": "+919876543210",
         "nationality": "IND",
+        **route_fields("dollarpe"),
         "customer_state": "created",
         "provider_customer_id": str(uuid.uuid4()),
     }

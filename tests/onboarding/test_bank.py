@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from kyc.models import BankAccount
+from kyc.providers.dollarpe.forms import BankForm
 from kyc.services.banks import bank_apply_status
-from onboarding.forms import BankForm
 from tests.onboarding.conftest import local_verification, verified_verification
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from kyc.models import BankAccount
 from kyc.services.banks import bank_apply_status
-from kyc.services.status import verification_apply_status
 from kyc.tasks import send_user_email
 from tests.onboarding.conftest import accepted_documents, created_verification, local_verification
+from tests.support import builders
 
 pytestmark = pytest.mark.django_db
 BASE = "https://kyc.example.com"
@@ -29,9 +29,7 @@ def committed(django_capture_on_commit_callbacks, eager_tasks):
 
 
 def move(verification, status, reason=""):
-    verification_apply_status(
-        verification_id=verification.pk, status=status, failure_reason=reason, source="provider"
-    )
+    builders.reported(verification, status, reason)
 
 
 def subjects():
@@ -74,7 +72,7 @@ def test_verified_and_nothing_for_processing(user, committed):
 
 
 def test_failed_links_to_the_fix_page_with_the_attempts_left(user, committed):
-    verification = local_verification(user, updates_used=1)
+    verification = local_verification(user, corrections_used=1)
     move(verification, "PROCESSING")
     with committed():
         move(verification, "FAILED", "TAX_VERIFICATION_FAILED")
@@ -85,7 +83,7 @@ def test_failed_links_to_the_fix_page_with_the_attempts_left(user, committed):
 
 
 def test_failed_without_attempts_says_our_team_will_contact_you(user, committed):
-    verification = local_verification(user, updates_used=3)
+    verification = local_verification(user, corrections_used=3)
     move(verification, "PROCESSING")
     with committed():
         move(verification, "FAILED", "KYC_FAILED")
@@ -129,7 +127,7 @@ def test_bank_account_decided(user, committed, status, subject):
 )
 def test_each_email_as_the_worker_renders_it(user, template, subject, link):
     verification = local_verification(user, full_name="Zara Khan")
-    verification.status, verification.failure_reason = "FAILED", "TAX_VERIFICATION_FAILED"
+    verification.status, verification.failure_reason = "FAILED", "tax_number"
     verification.save()
     send_user_email(verification_id=verification.pk, template=template, bank="•••• 9012")
     message = mail.outbox[0]

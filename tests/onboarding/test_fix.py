@@ -7,7 +7,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from kyc.models import Document, Submission, Verification
-from kyc.services.status import verification_apply_status
 from tests.onboarding.conftest import (
     accepted_documents,
     created_verification,
@@ -15,7 +14,7 @@ from tests.onboarding.conftest import (
     make_user,
     store,
 )
-from tests.support import images
+from tests.support import builders, images
 
 pytestmark = pytest.mark.django_db
 URL = reverse("onboarding:fix")
@@ -23,10 +22,7 @@ URL = reverse("onboarding:fix")
 
 def fail(verification, reason):
     for status, why in (("PROCESSING", ""), ("FAILED", reason)):
-        verification_apply_status(
-            verification_id=verification.pk, status=status, failure_reason=why, source="provider"
-        )
-    verification.refresh_from_db()
+        builders.reported(verification, status, why)
     return verification
 
 
@@ -95,7 +91,14 @@ def test_document_failure_asks_for_new_images_and_details(signed_in, user, emula
     back = Document.objects.get(verification=verification, kind="document_back")
     assert submission.kind == "document"
     assert submission.data == {
-        "full_address": "7 Park Street, Kolkata 700016, India",
+        "address": {
+            "line1": "7 Park Street",
+            "line2": "",
+            "city": "Kolkata",
+            "region": "",
+            "postal_code": "700016",
+            "country": "IND",
+        },
         "document_type": "PASSPORT",
         "document_number": "J8369854",
         "phone": verification.phone,
@@ -126,10 +129,10 @@ def test_additional_info_failure_shows_the_providers_fields(signed_in, user, emu
     }
 
 
-@pytest.mark.parametrize("updates_used", [0, 3])
-def test_no_form_when_our_team_takes_over(signed_in, user, updates_used):
-    verification = local_verification(user, updates_used=updates_used)
-    reason = "KYC_FAILED" if updates_used == 0 else "TAX_VERIFICATION_FAILED"
+@pytest.mark.parametrize("corrections_used", [0, 3])
+def test_no_form_when_our_team_takes_over(signed_in, user, corrections_used):
+    verification = local_verification(user, corrections_used=corrections_used)
+    reason = "KYC_FAILED" if corrections_used == 0 else "TAX_VERIFICATION_FAILED"
     fail(verification, reason)
     response = signed_in.get(URL)
     html = response.content.decode()
@@ -152,4 +155,4 @@ def test_a_correction_cannot_use_another_users_document(client, emulator):
     response = client.post(URL, {"selfie_id": str(stranger.pk)})
     assert response.status_code == 200
     assert not Submission.objects.filter(verification=verification).exists()
-    assert Verification.objects.get(pk=verification.pk).updates_used == 0
+    assert Verification.objects.get(pk=verification.pk).corrections_used == 0

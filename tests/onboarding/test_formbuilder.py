@@ -10,7 +10,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kyc.providers.dollarpe.adapter import DollarPeProvider
+from kyc.models import Verification
+from kyc.providers.dollarpe.adapter import DollarPeProvider, one_line_address
 from kyc.providers.errors import InvalidResponseError
 from kyc.providers.interface import AdditionalField, FormSpec
 from onboarding.formbuilder import SpecFormMixin, humanise, plan_form
@@ -145,18 +146,39 @@ def test_provider_field_names_never_clash_with_ours():
     ],
 )
 def test_local_checks_of_the_kyc_details(changes, field):
-    form = KycForm(valid_kyc_data(**changes), plan=plan_form(FormSpec(["PASSPORT", "AADHAAR"])))
+    # DollarPe's form: its PAN and its Aadhaar rule come from its package, through the FormSpec.
+    spec = parse_form_spec({"supported_document_types": ["PASSPORT", "AADHAAR"]})
+    form = KycForm(valid_kyc_data(**changes), plan=plan_form(spec))
     assert not form.is_valid()
     assert field in form.errors
 
 
-def test_date_of_birth_goes_out_as_iso_and_the_address_as_one_line():
+def test_a_provider_that_asks_no_tax_number_gets_none():
+    form = KycForm(valid_kyc_data(tax_number=""), plan=plan_form(FormSpec(["PASSPORT"])))
+    assert "tax_number" not in form.fields
+    assert form.is_valid(), form.errors
+    applicant = Verification(full_name="Asha Rao", phone="+919876543210")
+    assert "tax_number" not in form.submission_data(applicant)
+
+
+def test_the_address_is_kept_structured_and_dollarpe_gets_it_as_one_line(settings):
     form = KycForm(
         valid_kyc_data(address_line2="Flat 4", region="Karnataka"),
-        plan=plan_form(FormSpec(["PASSPORT"])),
+        plan=plan_form(parse_form_spec({"supported_document_types": ["PASSPORT"]})),
     )
     assert form.is_valid(), form.errors
-    assert form.full_address() == "12 MG Road, Flat 4, Bengaluru Karnataka 560001, India"
+    assert form.address() == {
+        "line1": "12 MG Road",
+        "line2": "Flat 4",
+        "city": "Bengaluru",
+        "region": "Karnataka",
+        "postal_code": "560001",
+        "country": "IND",
+    }
+    assert one_line_address({"address": form.address()}) == (
+        "12 MG Road, Flat 4, Bengaluru Karnataka 560001, India"
+    )
+    assert one_line_address({"full_address": "7 Park Street"}) == "7 Park Street"  # older rows
 
 
 def test_humanise():

@@ -141,7 +141,15 @@ def test_submit_records_the_submission_and_answers_at_once(signed_in, ready):
     assert submission.data == {
         "full_name": ready.full_name,
         "phone": ready.phone,
-        "full_address": "12 MG Road, Bengaluru 560001, India",
+        # Structured, as typed: each provider writes an address its own way.
+        "address": {
+            "line1": "12 MG Road",
+            "line2": "",
+            "city": "Bengaluru",
+            "region": "",
+            "postal_code": "560001",
+            "country": "IND",
+        },
         "dob": "1990-04-01",
         "tax_number": "ABCPE1234F",
         "document_type": "AADHAAR",
@@ -164,6 +172,7 @@ def test_the_submission_is_sent_by_the_task_with_presigned_urls_and_the_signup_d
     ready.refresh_from_db()
     assert ready.status in (Status.PROCESSING, Status.VERIFIED)
     kyc = emulator.customer(ready.provider_customer_id)["kyc"]
+    assert kyc["full_address"] == "12 MG Road, Bengaluru 560001, India"  # DollarPe's one line
     assert kyc["dob"] == "01-04-1990"
     assert kyc["registered_date"] == ready.user.date_joined.strftime("%d-%m-%Y")
     assert kyc["document_front_image_url"].startswith("http")

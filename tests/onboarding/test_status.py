@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from kyc.models import Submission, Verification
-from kyc.services.status import verification_apply_status
 from tests.onboarding.conftest import PASSWORD, local_verification
+from tests.support import builders
 
 pytestmark = pytest.mark.django_db
 URL = reverse("onboarding:status")
@@ -16,11 +16,8 @@ LIVE = reverse("onboarding:status_live")
 
 
 def move(verification, status, reason=""):
-    change = verification_apply_status(
-        verification_id=verification.pk, status=status, failure_reason=reason, source="provider"
-    )
+    change = builders.reported(verification, status, reason)
     assert change.applied, change.reason
-    verification.refresh_from_db()
 
 
 def page(client) -> str:
@@ -55,7 +52,7 @@ def test_a_queued_submission_is_being_sent(signed_in, user):
     Submission.objects.create(verification=verification, kind="initial", data={})
     html = page(signed_in)
     assert "We received your information" in html
-    assert "at most within 24 hours" in html
+    assert "at most 24 hours" in html
 
 
 def test_processing_in_plain_words_with_the_documented_expectation(signed_in, user):
@@ -87,7 +84,7 @@ def test_verified_offers_a_bank_account(signed_in, user):
     ],
 )
 def test_failed_says_what_failed_and_the_attempts_left(signed_in, user, reason, words, action):
-    verification = local_verification(user, updates_used=1)
+    verification = local_verification(user, corrections_used=1)
     move(verification, "FAILED", reason)
     html = page(signed_in)
     assert words in html
@@ -103,7 +100,7 @@ def test_kyc_failed_or_no_attempt_left_means_our_team_will_contact_you(signed_in
     assert "Our team will contact you" in html
     assert reverse("onboarding:fix") not in html
     Verification.objects.filter(pk=verification.pk).update(
-        failure_reason="TAX_VERIFICATION_FAILED", updates_used=3
+        failure_reason="tax_number", provider_reason="TAX_VERIFICATION_FAILED", corrections_used=3
     )
     html = page(signed_in)
     assert "Our team will contact you" in html

@@ -12,7 +12,7 @@ from django.db import connection
 from kyc.models import BankAccount, Verification
 from kyc.providers.errors import TransientProviderError
 from kyc.providers.registry import get_provider
-from kyc.services.banks import bank_account_send
+from kyc.services.banks import bank_account_send, banking_provider
 from kyc.services.sweeper import sweep_run
 from tests.support import builders
 from tests.support.waiting import wait_for
@@ -47,7 +47,9 @@ def test_an_attempt_lost_after_the_provider_added_it_is_adopted(emulator: Any) -
     bank = _queued_vpa(verification)
     # A worker claimed it, reached the provider, and died before it could record the answer.
     BankAccount.objects.filter(pk=bank.pk).update(status=BankAccount.State.SENDING)
-    added = get_provider("dollarpe").add_bank_account(bank)
+    banking = banking_provider("dollarpe")
+    assert banking is not None
+    added = banking.add_bank_account(bank)
     bank.refresh_from_db()
     report = sweep_run(now=bank.status_changed_at + timedelta(hours=1))
     assert report.bank_accounts_put_back == [bank.pk]

@@ -19,15 +19,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
 from kyc.models import Document, Status, Submission, Verification
+from kyc.providers.dollarpe import vocabulary as dollarpe_words
 from kyc.providers.dollarpe.client import DollarPeClient
-from kyc.providers.dollarpe.webhooks import WEBHOOK_PATH
 from kyc.services.customers import verification_create_customer, verification_save_profile
 from kyc.services.documents import document_store
+from kyc.services.status import StatusChange, verification_apply_outcome
 from kyc.services.submissions import submission_create, submission_send
+from kyc.webhooks.views import webhook_path
 from sandbox.dollarpe.signing import compact, sign
 from sandbox.dollarpe.webhooks import iso_now
 from tests.support import images
 from tests.support.waiting import wait_for
+
+WEBHOOK_PATH = webhook_path("dollarpe")
 
 
 def _digits(count: int) -> str:
@@ -179,3 +183,14 @@ def customer_id(verification: Verification) -> str:
     """The provider's id of a customer the builders created (never None for them)."""
     assert verification.provider_customer_id is not None
     return verification.provider_customer_id
+
+
+def reported(verification: Verification, status: str, provider_reason: str = "") -> StatusChange:
+    """DollarPe reports `status` (and its own reason code): applied as a webhook would be,
+    through the adapter's mapping to the core's words."""
+    outcome = dollarpe_words.outcome(status, provider_reason or None)
+    change = verification_apply_outcome(
+        verification_id=verification.pk, outcome=outcome, source="provider"
+    )
+    verification.refresh_from_db()
+    return change

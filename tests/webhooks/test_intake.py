@@ -19,12 +19,13 @@ from django.db import connection
 from django.test import Client, RequestFactory
 
 from kyc.models import AuditEvent, Status, WebhookEvent
-from kyc.providers.dollarpe.webhooks import WEBHOOK_PATH
 from kyc.webhooks.processing import webhook_process
-from kyc.webhooks.views import read_bounded
+from kyc.webhooks.views import read_bounded, webhook_path
 from tests.settings import free_port
 from tests.support import builders
 from tests.support.waiting import wait_for
+
+WEBHOOK_PATH = webhook_path("dollarpe")
 
 LIMIT = 64 * 1024
 

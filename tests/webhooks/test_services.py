@@ -96,7 +96,8 @@ def test_a_long_failure_reason_is_cut_to_fit(quiet_customer: Verification) -> No
     )
     assert webhook_process(event_id=receipt.event_id) == State.PROCESSED
     quiet_customer.refresh_from_db()
-    assert (quiet_customer.status, quiet_customer.failure_reason) == (Status.FAILED, "X" * 64)
+    assert (quiet_customer.status, quiet_customer.failure_reason) == (Status.FAILED, "other")
+    assert quiet_customer.provider_reason == "X" * 255  # DollarPe's words, cut to fit
 
 
 def test_an_unknown_status_is_kept_and_ignored(quiet_customer: Verification) -> None:

@@ -19,7 +19,6 @@ from django.db import OperationalError, connection, transaction
 from django.test import Client
 
 from kyc.models import Status, Verification, WebhookEvent
-from kyc.providers.dollarpe.webhooks import WEBHOOK_PATH
 from kyc.webhooks import wakeups
 from kyc.webhooks.processing import (
     TRANSIENT_LIMIT,
@@ -27,12 +26,15 @@ from kyc.webhooks.processing import (
     webhooks_drain,
     webhooks_heartbeat,
 )
+from kyc.webhooks.views import webhook_path
 from tests.settings import free_port
 from tests.support import builders
 from tests.support.broker import drop_messages, queued_tasks
 from tests.support.database import CANCELED, verification_updates_refused
 from tests.support.processes import private_queue, publishing_to
 from tests.support.waiting import wait_for
+
+WEBHOOK_PATH = webhook_path("dollarpe")
 
 pytestmark = pytest.mark.django_db(transaction=True)
 State = WebhookEvent.State

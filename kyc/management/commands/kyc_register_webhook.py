@@ -1,4 +1,4 @@
-"""Register our webhook URL with DollarPe (run at deploy time; `make run` runs it too)."""
+"""Register our webhook URL with the enabled providers (run at deploy time; `make run` too)."""
 
 from __future__ import annotations
 
@@ -8,36 +8,53 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kyc.providers.dollarpe.client import DollarPeClient
-from kyc.providers.dollarpe.webhooks import WEBHOOK_PATH
+from kyc.providers import registry
 from kyc.providers.errors import ProviderError, TransientProviderError
+from kyc.providers.interface import Provider
+from kyc.webhooks.views import webhook_path
 
 
 class Command(BaseCommand):
-    help = "Register PUBLIC_BASE_URL + /webhooks/dollarpe/ as the DollarPe webhook URL."
+    help = "Register PUBLIC_BASE_URL + /webhooks/<provider>/ with each enabled provider."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--provider",
+            action="append",
+            metavar="NAME",
+            help="only this enabled provider (repeat for several); default: every enabled one",
+        )
         parser.add_argument("--url", help="register this URL instead of the one from settings")
         parser.add_argument(
             "--wait",
             type=float,
             default=0.0,
             metavar="SECONDS",
-            help="keep retrying while the provider is unreachable, up to this long",
+            help="keep retrying while a provider is unreachable, up to this long",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        url = options["url"] or settings.PUBLIC_BASE_URL + WEBHOOK_PATH
+        names = options["provider"] or list(registry.enabled())
+        unknown = [name for name in names if not registry.is_enabled(name)]
+        if unknown:
+            raise CommandError(f"Not an enabled provider: {', '.join(unknown)}.")
         deadline = time.monotonic() + options["wait"]
-        client = DollarPeClient.from_settings()
-        while True:
-            try:
-                registered = client.register_webhook(url)
-                break
-            except TransientProviderError as exc:
-                if time.monotonic() >= deadline:
-                    raise CommandError(f"DollarPe is unreachable: {exc}") from None
-                time.sleep(0.5)
-            except ProviderError as exc:
-                raise CommandError(f"DollarPe refused the webhook URL: {exc}") from None
-        self.stdout.write(self.style.SUCCESS(f"Webhook URL registered with DollarPe: {registered}"))
+        for name in names:
+            provider = registry.get_provider(name)
+            url = options["url"] or settings.PUBLIC_BASE_URL + webhook_path(name)
+            registered = _register(provider, url, deadline)
+            self.stdout.write(
+                self.style.SUCCESS(f"Webhook URL registered with {provider.label}: {registered}")
+            )
+
+
+def _register(provider: Provider, url: str, deadline: float) -> str:
+    while True:
+        try:
+            return provider.register_webhook(url)
+        except TransientProviderError as exc:
+            if time.monotonic() >= deadline:
+                raise CommandError(f"{provider.label} is unreachable: {exc}") from None
+            time.sleep(0.5)
+        except ProviderError as exc:
+            raise CommandError(f"{provider.label} refused the webhook URL: {exc}") from None

@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from kyc.providers.dollarpe.signing import canonical_json, signature
 from kyc.providers.errors import InvalidWebhookError
 
-WEBHOOK_PATH = "/webhooks/dollarpe/"
 # Unix seconds are 10 digits until 2286; a larger value is taken as milliseconds,
 # since the docs do not rule that out (API.md §14, question 2).
 _MILLISECONDS_ABOVE = 10**11
@@ -87,6 +86,36 @@ def _parse_json(body: bytes) -> dict[str, Any]:
     return document
 
 
+def check_signature(
+    *,
+    headers: Mapping[str, str],
+    body: bytes,
+    api_key: str,
+    api_secret: str,
+    tolerance: int = 300,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """The JSON document, if the delivery is authentic and fresh; a WebhookError if not."""
+    document = _parse_json(body)
+    timestamp = _header(headers, "X-TIMESTAMP")
+    given = _header(headers, "X-SIGNATURE")
+    _check_timestamp(timestamp, tolerance, time.time() if now is None else now)
+    expected = signature(api_key, api_secret, timestamp, canonical_json(document, "compact"))
+    if not hmac.compare_digest(expected.encode(), given.encode()):
+        raise BadWebhookSignature("X-SIGNATURE does not match")
+    return document
+
+
+def read_webhook(body: bytes | dict[str, Any]) -> WebhookEvent:
+    """The event of a delivery (authenticated already); MalformedWebhook if it is not one."""
+    document = body if isinstance(body, dict) else _parse_json(body)
+    try:
+        return WebhookEvent.model_validate(document)
+    except ValidationError as exc:
+        fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
+        raise MalformedWebhook(f"unexpected webhook fields: {fields or 'body'}") from None
+
+
 def verify_webhook(
     *,
     headers: Mapping[str, str],
@@ -97,15 +126,12 @@ def verify_webhook(
     now: float | None = None,
 ) -> WebhookEvent:
     """Return the event if the delivery is authentic and fresh; raise a WebhookError if not."""
-    document = _parse_json(body)
-    timestamp = _header(headers, "X-TIMESTAMP")
-    given = _header(headers, "X-SIGNATURE")
-    _check_timestamp(timestamp, tolerance, time.time() if now is None else now)
-    expected = signature(api_key, api_secret, timestamp, canonical_json(document, "compact"))
-    if not hmac.compare_digest(expected.encode(), given.encode()):
-        raise BadWebhookSignature("X-SIGNATURE does not match")
-    try:
-        return WebhookEvent.model_validate(document)
-    except ValidationError as exc:
-        fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
-        raise MalformedWebhook(f"unexpected webhook fields: {fields or 'body'}") from None
+    document = check_signature(
+        headers=headers,
+        body=body,
+        api_key=api_key,
+        api_secret=api_secret,
+        tolerance=tolerance,
+        now=now,
+    )
+    return read_webhook(document)

@@ -1,0 +1,121 @@
+"""DollarPe's words, and what they mean in the core's neutral terms.
+
+Statuses are DollarPe's customer statuses (fact sheet §4); reasons are its
+`failure_reason` codes (§5, §8); the texts are its documented refusals and labels,
+said the way our users read them.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from kyc.models import Document, FailureReason, FixKind, Status
+from kyc.providers.interface import CorrectionPart, Outcome, Words
+
+# DollarPe's four customer statuses are the core's, word for word.
+STATUSES = frozenset({Status.UNVERIFIED, Status.PROCESSING, Status.VERIFIED, Status.FAILED})
+REASONS = {
+    "TAX_VERIFICATION_FAILED": FailureReason.TAX_NUMBER,
+    "DOCUMENT_VERIFICATION_FAILED": FailureReason.IDENTITY_DOCUMENT,
+    "SELFIE_VERIFICATION_FAILED": FailureReason.SELFIE,
+    "KYC_FAILED": FailureReason.OTHER,  # terminal: a suspension, or the updates used up
+}
+# What mock-kyc-status accepts (the documented targets and the emulator's extensions);
+# DollarPe itself refuses a transition it does not allow.
+FORCE_OUTCOMES = (
+    Status.VERIFIED,
+    "TAX_VERIFICATION_FAILED",
+    "DOCUMENT_VERIFICATION_FAILED",
+    "SELFIE_VERIFICATION_FAILED",
+    "KYC_FAILED",
+    Status.UNVERIFIED,
+)
+# "KYC information can be updated at most 3 times per customer" (fact sheet §5.3).
+UPDATE_LIMIT = 3
+# The four update endpoints, and the part of the stored KYC data each sends again.
+CORRECTIONS: dict[str, CorrectionPart] = {
+    FixKind.TAX: CorrectionPart(fields=("tax_number",)),
+    FixKind.DOCUMENT: CorrectionPart(
+        fields=(("address", "full_address"), "document_type", "document_number", "phone"),
+        documents=(Document.Kind.FRONT, Document.Kind.BACK),
+    ),
+    FixKind.SELFIE: CorrectionPart(documents=(Document.Kind.SELFIE,)),
+    FixKind.ADDITIONAL_INFO: CorrectionPart(fields=("additional_info",)),
+}
+
+WORDS = Words(
+    tax_id=_("PAN"),
+    bank_kinds=_("a bank account or a UPI ID"),
+    decision_time=_("This usually takes less than a minute, and at most 24 hours."),
+)
+DOCUMENT_LABELS = {
+    "AADHAAR": _("Aadhaar card"),
+    "PASSPORT": _("Passport"),
+    "VOTER_ID": _("Voter ID card"),
+    "DRIVING_LICENSE": _("Driving licence"),
+}
+DOCUMENT_NUMBER_HELP = _("For Aadhaar, the 12 digits; for a passport, the file number.")
+DOCUMENT_NUMBER_RULES = {"AADHAAR": (r"^[0-9]{12}$", _("An Aadhaar number has 12 digits."))}
+INFO_LABELS = {
+    "income_range": _("Income range"),
+    "profession": _("Profession"),
+    "ssn_number": _("Social Security number"),
+    "visa": _("Link to your visa"),
+}
+BANK_REASONS = {
+    "INVALID_IFSC": _("The IFSC is not valid or does not match the bank."),
+    "INVALID_ACCOUNT_NUMBER": _("The account number is not valid."),
+    "ACCOUNT_TYPE_NRE": _("NRE accounts cannot be used. Add another account."),
+    "PENNY_DROP_FAILED": _("We could not confirm that the account is yours."),
+    "NAME_MISMATCH": _("The name on the account is not the name on your identity document."),
+    "BANK_RISK_CHECK_FAILED": _("The account did not pass our partner's checks."),
+}
+# DollarPe's documented refusals, in the user's language (keys: lower case, no final dot).
+MESSAGES = {
+    "email already in use": _(
+        "This email address is already registered with our verification partner. "
+        "Use another address."
+    ),
+    "phone already in use": _(
+        "This phone number is already registered with our verification partner. Use another number."
+    ),
+    "invalid country code": _("Our verification partner does not accept this country."),
+    "client reference id already exists": _(
+        "Your registration is already known to our verification partner. "
+        "Please try again in a minute."
+    ),
+    "enter a valid phone number": _("Enter a valid mobile phone number."),
+    "enter a valid email address": _("Enter a valid email address."),
+    "account number already in use": _("This account number is already registered."),
+    "vpa already in use": _("This UPI ID is already registered."),
+    "maximum 3 upi ids allowed": _("You already have 3 UPI IDs, the most allowed."),
+    "maximum 3 bank account details allowed": _(
+        "You already have 3 bank accounts, the most allowed."
+    ),
+    "kyc already in use": _("These details are already used by another customer."),
+    "customer is unverified": _("Your identity must be verified before you add a bank account."),
+}
+
+
+def neutral_reason(code: str) -> str:
+    if code in REASONS:
+        return REASONS[code]
+    if "ADDITIONAL" in code.upper():  # the real code is undocumented (fact sheet §14)
+        return FailureReason.ADDITIONAL_INFO
+    return FailureReason.OTHER
+
+
+def outcome(status: str, failure_reason: str | None = None) -> Outcome:
+    """A DollarPe status and reason in the core's terms, with DollarPe's own words kept."""
+    code = failure_reason or ""
+    return Outcome(
+        status=status,
+        reason=neutral_reason(code) if status == Status.FAILED else "",
+        provider_status=status,
+        provider_reason=code if status == Status.FAILED else "",
+    )
+
+
+def user_message(text: str) -> str:
+    known = MESSAGES.get(text.strip().rstrip(".").lower())
+    return str(known) if known else text
