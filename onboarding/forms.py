@@ -177,6 +177,10 @@ class ProfileForm(JourneyForm):
         )
         self.fields = {"given_name": given, "family_name": family, **self.fields}
 
+    @property
+    def split_name(self) -> bool:
+        return "given_name" in self.fields
+
     @staticmethod
     def _one_space(value: Any) -> str:
         return " ".join(str(value).split())
@@ -339,6 +343,10 @@ class KycForm(SpecFormMixin, DocumentNumberMixin, AddressForm):
         self.fields["dob"].help_text = _("You must be at least 18.")
         if self.plan.tax_id is not None:
             self.fields["tax_number"] = self.plan.tax_id.field()
+
+    @property
+    def asks_tax_number(self) -> bool:
+        return "tax_number" in self.fields
 
     def clean_dob(self) -> date:
         born: date = self.cleaned_data["dob"]

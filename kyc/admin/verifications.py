@@ -52,6 +52,7 @@ from kyc.models import (
     AuditEvent,
     BankAccount,
     ProviderCall,
+    Status,
     Submission,
     Verification,
     WebhookEvent,
@@ -304,6 +305,8 @@ class VerificationAdmin(ReadOnly, VerificationBase):
 
     @admin.display(description=gettext_lazy("What the user must fix"))
     def fix_needed(self, obj: Verification) -> str:
+        if obj.status != Status.FAILED:
+            return "—"
         return str(fix_kind(obj).label)
 
     @admin.display(description=gettext_lazy("Latest KYC data (identity numbers masked)"))

@@ -106,27 +106,10 @@ class ProviderHttpClient:
         return body
 
     # --- the request path ------------------------------------------------------------------
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Mapping[str, Any] | None = None,
-        endpoint: str | None = None,
-        attempt: int = 1,
-        headers: Mapping[str, str] | None = None,
-        expect_body: bool = True,
-    ) -> Any:
-        """Send one signed request; return the unwrapped success data or raise ProviderError."""
-        return self.send(
-            method,
-            path,
-            body=body,
-            endpoint=endpoint,
-            attempt=attempt,
-            headers=headers,
-            expect_body=expect_body,
-        ).data
+    def request(self, method: str, path: str, **options: Any) -> Any:
+        """Send one signed request (options: send()'s); return the unwrapped success data or
+        raise ProviderError."""
+        return self.send(method, path, **options).data
 
     def send(
         self,

@@ -116,22 +116,6 @@ def read_webhook(body: bytes | dict[str, Any]) -> WebhookEvent:
         raise MalformedWebhook(f"unexpected webhook fields: {fields or 'body'}") from None
 
 
-def verify_webhook(
-    *,
-    headers: Mapping[str, str],
-    body: bytes,
-    api_key: str,
-    api_secret: str,
-    tolerance: int = 300,
-    now: float | None = None,
-) -> WebhookEvent:
-    """Return the event if the delivery is authentic and fresh; raise a WebhookError if not."""
-    document = check_signature(
-        headers=headers,
-        body=body,
-        api_key=api_key,
-        api_secret=api_secret,
-        tolerance=tolerance,
-        now=now,
-    )
-    return read_webhook(document)
+def verify_webhook(**options: Any) -> WebhookEvent:
+    """check_signature() then read_webhook(): the event of an authentic, fresh delivery."""
+    return read_webhook(check_signature(**options))
