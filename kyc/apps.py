@@ -10,3 +10,9 @@ class KycConfig(AppConfig):
     def ready(self) -> None:
         # Registers the Celery tasks by name: kyc.jobs publishes them without importing them.
         from kyc import tasks  # noqa: F401
+        from kyc.providers import registry
+
+        # The enabled adapters are imported now, not by the first request that needs one
+        # (a webhook would wait for pydantic to build its models), and a backend that cannot
+        # be imported stops start-up instead of a request.
+        registry.preload()

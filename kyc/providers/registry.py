@@ -67,6 +67,12 @@ def _adapter(path: str) -> Any:
         raise ImproperlyConfigured(f"KYC provider backend {path!r} cannot be imported.") from exc
 
 
+def preload() -> None:
+    """Import the adapters of the enabled providers."""
+    for name in enabled():
+        _adapter(backends()[name])
+
+
 def get_provider(name: str, *, verification_id: int | None = None) -> Provider:
     """The adapter for `name`, recording every call it makes against the verification."""
     path = backends().get(name)

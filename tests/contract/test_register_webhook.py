@@ -37,3 +37,16 @@ def test_refused_registration_is_reported(emulator, settings):
     settings.DOLLARPE_API_SECRET = "wrong"
     with pytest.raises(CommandError, match="refused"):
         call_command("kyc_register_webhook")
+
+
+def test_one_provider_by_name_through_the_registry(emulator, capsys, settings):
+    settings.PUBLIC_BASE_URL = "https://kyc.example.com"
+    call_command("kyc_register_webhook", provider=["dollarpe"])
+    assert "Webhook URL registered with DollarPe: https://kyc.example.com/webhooks/dollarpe/" in (
+        capsys.readouterr().out
+    )
+
+
+def test_a_provider_that_is_not_enabled_is_refused(settings):
+    with pytest.raises(CommandError, match="Not an enabled provider: qolo."):
+        call_command("kyc_register_webhook", provider=["qolo"])
