@@ -16,3 +16,14 @@ class KycConfig(AppConfig):
         # (a webhook would wait for pydantic to build its models), and a backend that cannot
         # be imported stops start-up instead of a request.
         registry.preload()
+        _check_routing()
+
+
+def _check_routing() -> None:
+    """A routing that names an unknown or disabled provider stops every process at start-up
+    (gunicorn and the workers run no system checks), like a malformed setting does."""
+    from kyc.services.routing import RoutingError, problems
+
+    found = problems()
+    if found:
+        raise RoutingError("KYC routing cannot be used: " + "; ".join(found) + ".")

@@ -76,10 +76,11 @@ def _links() -> dict[str, str]:
 
 
 # --- Webhooks, polling and sweeper ------------------------------------------------------------
-# Processing a webhook calls no provider: only a database hiccup is worth retrying. Any other
+# Processing a webhook is worth retrying after a database hiccup, or when a delivery that only
+# says "something changed" could not get the current status from its provider. Any other
 # error is kept on the event (state failed) for a redelivery or staff to process it again.
 webhook_task = shared_task(
-    autoretry_for=(OperationalError, InterfaceError),
+    autoretry_for=(OperationalError, InterfaceError, TransientProviderError),
     retry_backoff=2,
     retry_backoff_max=300,
     retry_jitter=True,

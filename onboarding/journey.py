@@ -7,6 +7,7 @@ logging in again, and nobody can see another user's onboarding by editing a URL.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,6 +142,7 @@ class Progress:
         """Changes whenever what the page shows changes: the browser compares it."""
         v = self.verification
         parts = [self.stage, v.status, v.failure_reason, str(v.corrections_used), self.refused]
+        parts.append(json.dumps(v.action, sort_keys=True))
         parts += [f"{bank.pk}:{bank.status}" for bank in self.banks]
         return "|".join(parts)
 
@@ -163,6 +165,14 @@ class Progress:
             "words": words,
             "banks": [bank_view(bank) for bank in self.banks],
         }
+
+    @property
+    def action_url(self) -> str:
+        """Where the provider waits for the applicant, if it is a web address (never a
+        javascript: or data: link, whatever the provider sent)."""
+        action = self.verification.action or {}
+        url = str(action.get("url") or "")
+        return url if url.startswith(("https://", "http://")) else ""
 
     @property
     def banking(self) -> bool:

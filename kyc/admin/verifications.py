@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -57,7 +57,7 @@ from kyc.models import (
     Verification,
     WebhookEvent,
 )
-from kyc.providers.registry import capabilities
+from kyc.providers.registry import capabilities, known
 from kyc.services.corrections import fix_kind
 from kyc.services.staff import NOTE_MAX_LENGTH, latest_kyc_data
 
@@ -286,7 +286,10 @@ class VerificationAdmin(ReadOnly, VerificationBase):
 
     @admin.display(description=gettext_lazy("What the provider does"))
     def capabilities_shown(self, obj: Verification) -> str:
-        caps = capabilities(obj.provider)
+        try:
+            caps = capabilities(obj.provider)
+        except ImproperlyConfigured:
+            return _("%s is no longer a configured provider.") % obj.provider
         said = [
             _("collects in our pages") if caps.collection == "in_app" else _("hosted collection"),
             _("webhooks: %s") % caps.webhook_auth,
@@ -305,7 +308,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
 
     @admin.display(description=gettext_lazy("What the user must fix"))
     def fix_needed(self, obj: Verification) -> str:
-        if obj.status != Status.FAILED:
+        if obj.status != Status.FAILED or obj.provider not in known():
             return "—"
         return str(fix_kind(obj).label)
 
@@ -367,7 +370,8 @@ class VerificationAdmin(ReadOnly, VerificationBase):
     ) -> HttpResponse:
         verification = self.get_object(request, object_id)
         context = {**(extra_context or {}), "note_max_length": NOTE_MAX_LENGTH}
-        if verification is not None:
+        # A provider no longer configured: its data stays readable, nothing can be run.
+        if verification is not None and verification.provider in known():
             context |= {
                 "staff_actions": offered_actions(request.user, verification),
                 "force_outcomes": capabilities(verification.provider).sandbox_outcomes,

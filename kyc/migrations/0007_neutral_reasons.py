@@ -4,12 +4,17 @@ Every row before this migration was written by the DollarPe adapter, the only pr
 then: `failure_reason` held DollarPe's own code and the correction limit was DollarPe's
 "3 updates per customer". The code moves to `provider_reason`, `failure_reason` gets its
 neutral reason, `provider_status` the status DollarPe reported, and `corrections_allowed`
-the limit. The mapping is frozen here as it was; the adapter's own table may change later.
-Going back puts the code where it was. The compliance officers may also re-route now.
+the limit; a failure that came without a code is `other`, as the core now writes it. The
+mapping is frozen here as it was; the adapter's own table may change later. Going back puts
+the code where it was, and makes what the narrower columns of 0005 cannot hold fit: a
+verification waiting for the applicant is PROCESSING again (the nearest old status), and
+longer audit statuses and webhook event names are cut. The compliance officers may also
+re-route now.
 """
 
 from django.db import migrations
 from django.db.models import Q
+from django.db.models.functions import Left
 
 DOLLARPE_REASONS = {
     "TAX_VERIFICATION_FAILED": "tax_number",
@@ -43,6 +48,7 @@ def forwards(apps, schema_editor):
         )
     for status in ("UNVERIFIED", "PROCESSING", "VERIFIED", "FAILED"):
         Verification.objects.filter(status=status, provider_status="").update(provider_status=status)
+    Verification.objects.filter(status="FAILED", failure_reason="").update(failure_reason="other")
     Verification.objects.filter(corrections_allowed__isnull=True).update(
         corrections_allowed=DOLLARPE_UPDATE_LIMIT
     )
@@ -61,6 +67,16 @@ def backwards(apps, schema_editor):
         failure_reason__in=NEUTRAL
     ).update(failure_reason="")
     Verification.objects.update(provider_status="", corrections_allowed=None)
+    Verification.objects.filter(status="ACTION_REQUIRED").update(status="PROCESSING", action=None)
+    AuditEvent = apps.get_model("kyc", "AuditEvent")
+    for column in ("from_status", "to_status"):
+        AuditEvent.objects.filter(**{f"{column}__regex": r"^.{13,}$"}).update(
+            **{column: Left(column, 12)}
+        )
+    WebhookEvent = apps.get_model("kyc", "WebhookEvent")
+    WebhookEvent.objects.filter(event_type__regex=r"^.{21,}$").update(
+        event_type=Left("event_type", 20)
+    )
 
 
 def _officer_may_reroute(apps):

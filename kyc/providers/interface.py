@@ -73,8 +73,6 @@ class Capabilities:
 
 # The profile fields a provider may ask for on top of name, email, phone and countries.
 PROFILE_SPLIT_NAME = "split_name"  # given and family name apart
-PROFILE_BIRTH_DATE = "birth_date"
-PROFILE_ADDRESS = "address"
 
 
 @dataclass(frozen=True)
@@ -296,6 +294,9 @@ class Provider(Protocol):
 
     # Header names of an authentic delivery that staff must not read whole in the admin.
     webhook_secret_headers: frozenset[str]
+    # Header names carrying a credential (a shared secret, say): checked at intake, never
+    # stored (Authorization, Proxy-Authorization and Cookie never are, for any provider).
+    webhook_credential_headers: frozenset[str]
 
     def register_webhook(self, url: str) -> str: ...
     def deploy_checks(self) -> list[CheckMessage]:

@@ -27,5 +27,5 @@ def fix_kind(verification: Verification) -> FixKind:
 
 
 def fixable(verification: Verification) -> bool:
-    """The user can correct the failure themselves, with an attempt left."""
-    return fix_kind(verification) != FixKind.NONE and verification.corrections_left != 0
+    """The user can correct the failure themselves, in our pages, with an attempt left."""
+    return fix_kind(verification) in UPDATE_KINDS and verification.corrections_left != 0

@@ -27,6 +27,10 @@ PROFILE_FIELDS = ("full_name", "email", "phone", "nationality", "non_resident", 
 OPTIONAL_FIELDS = ("given_name", "family_name")
 
 
+class ProfileFrozen(Exception):
+    """The provider has (or is being sent) the applicant: the profile can no longer change."""
+
+
 @dataclass(frozen=True)
 class CreateOutcome:
     created: bool
@@ -75,7 +79,7 @@ def verification_save_profile(*, user: Any, profile: dict[str, Any]) -> Verifica
         if verification is None:
             return _create(user, values)
         if verification.customer_state == CustomerState.CREATED or routing_frozen(verification):
-            raise ValueError("the profile was already accepted by the provider")
+            raise ProfileFrozen("the profile was already accepted by the provider")
         routed = _routed(verification, values)
         Verification.objects.filter(pk=verification.pk).update(
             customer_errors={}, **values, **routed
@@ -175,6 +179,14 @@ def verification_create_customer(*, verification_id: int, attempt: int = 1) -> C
     return _created(verification, customer_id)
 
 
+def _still_with(verification: Verification) -> Any:
+    """The row, if it is still routed to the provider that was just called: a profile edit
+    or a staff re-route while the call was on its way must not receive its answer."""
+    return Verification.objects.filter(
+        pk=verification.pk, provider=verification.provider, routed_by=verification.routed_by
+    )
+
+
 def _schedule_retry(verification: Verification) -> None:
     audit_record(
         verification=verification,
@@ -187,12 +199,14 @@ def _schedule_retry(verification: Verification) -> None:
 
 def _created(verification: Verification, customer_id: str) -> CreateOutcome:
     with transaction.atomic():
-        changed = Verification.objects.filter(
-            pk=verification.pk, customer_state__in=[CustomerState.PENDING, CustomerState.REJECTED]
-        ).update(
-            customer_state=CustomerState.CREATED,
-            provider_customer_id=customer_id,
-            customer_errors={},
+        changed = (
+            _still_with(verification)
+            .filter(customer_state__in=[CustomerState.PENDING, CustomerState.REJECTED])
+            .update(
+                customer_state=CustomerState.CREATED,
+                provider_customer_id=customer_id,
+                customer_errors={},
+            )
         )
         if changed:
             audit_record(
@@ -206,9 +220,9 @@ def _created(verification: Verification, customer_id: str) -> CreateOutcome:
 
 def _rejected(verification: Verification, errors: dict[str, list[str]]) -> CreateOutcome:
     with transaction.atomic():
-        Verification.objects.filter(
-            pk=verification.pk, customer_state=CustomerState.PENDING
-        ).update(customer_state=CustomerState.REJECTED, customer_errors=errors)
+        _still_with(verification).filter(customer_state=CustomerState.PENDING).update(
+            customer_state=CustomerState.REJECTED, customer_errors=errors
+        )
         audit_record(
             verification=verification,
             action="customer_rejected",

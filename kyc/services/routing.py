@@ -22,15 +22,38 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch, reverse
 
 from kyc.providers import registry
+from kyc.providers.interface import Capabilities
 
 DEFAULT_RULE = "default"
 RULE_KEYS = {"id", "provider", "nationality", "residence", "percent", "program"}
 
 
-class RoutingError(ValueError):
+class RoutingError(ImproperlyConfigured):
     """KYC_ROUTING or KYC_DEFAULT_PROVIDER cannot be used as it is."""
+
+
+# The journey pages a capability needs; a provider declaring it cannot be enabled until they
+# exist (they come with the first provider that has it).
+PAGES_NEEDED = {
+    "hosted collection": ("onboarding:hosted", lambda caps: caps.collection == "hosted"),
+    "challenge questions": ("onboarding:questions", lambda caps: caps.challenge_questions),
+}
+
+
+def _unserved(caps: Capabilities) -> list[str]:
+    missing = []
+    for words, (url_name, needed) in PAGES_NEEDED.items():
+        if not needed(caps):
+            continue
+        try:
+            reverse(url_name)
+        except NoReverseMatch:
+            missing.append(words)
+    return missing
 
 
 @dataclass(frozen=True)
@@ -123,6 +146,11 @@ def problems() -> list[str]:
         for name in settings.KYC_PROVIDERS
         if name not in registry.known()
     ]
+    for name in registry.enabled():
+        found += [
+            f"provider {name!r} needs {words}, which this version has no pages for"
+            for words in _unserved(registry.capabilities(name))
+        ]
     if not registry.is_enabled(settings.KYC_DEFAULT_PROVIDER):
         found.append(f"KYC_DEFAULT_PROVIDER {settings.KYC_DEFAULT_PROVIDER!r} is not enabled")
     try:

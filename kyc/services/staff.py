@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from kyc import jobs
 from kyc.models import Document, FixKind, Status, Submission, Verification
 from kyc.providers.errors import ProviderError
-from kyc.providers.interface import CorrectionPart
+from kyc.providers.interface import CorrectionPart, Outcome
 from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
 from kyc.services.corrections import UPDATE_KINDS, fix_kind
@@ -305,7 +305,7 @@ def staff_force_outcome(*, verification_id: int, actor: Any, outcome: str) -> St
     if refused:
         return refused
     try:
-        provider.force_outcome(verification, outcome)
+        forced = provider.force_outcome(verification, outcome)
     except ProviderError as exc:
         return _provider_failed(verification, "outcome_force_refused", actor, exc)
     audit_record(
@@ -316,16 +316,18 @@ def staff_force_outcome(*, verification_id: int, actor: Any, outcome: str) -> St
         from_status=verification.status,
         note=f"sandbox outcome {outcome}",
     )
-    return _apply_forced(verification, actor, outcome)
+    return _apply_forced(verification, actor, outcome, forced)
 
 
-def _apply_forced(verification: Verification, actor: Any, outcome: str) -> StaffResult:
-    if outcome == Status.UNVERIFIED:
+def _apply_forced(
+    verification: Verification, actor: Any, outcome: str, forced: Outcome
+) -> StaffResult:
+    if forced.status == Status.UNVERIFIED:  # the provider says: as if it were reset
         verification_reset_local(
             verification_id=verification.pk, source="staff", actor=actor, note="sandbox outcome"
         )
         return StaffResult(True, _("Forced: %s.") % outcome)
-    # The provider's answer does not carry the failure reason: read it back.
+    # What the provider answers may lack the reason (DollarPe's does): read the status back.
     try:
         verification_refresh(verification_id=verification.pk, source="staff", actor=actor)
     except ProviderError:

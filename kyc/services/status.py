@@ -75,9 +75,12 @@ def action_json(action: Action | None) -> dict[str, Any] | None:
 
 
 def _same(current: Verification, new: Reported) -> bool:
-    return (current.status, current.failure_reason, current.provider_reason, current.action) == (
+    said = (current.status, current.failure_reason, current.provider_status)
+    detail = (current.provider_reason, current.action)
+    return (*said, *detail) == (
         new.status,
         new.failure_reason,
+        new.provider_status,
         new.provider_reason,
         new.action,
     )
@@ -232,6 +235,7 @@ def verification_reset_local(*, verification_id: int, source: str, actor: Any, n
             failure_reason="",
             provider_status=Status.UNVERIFIED,
             provider_reason="",
+            provider_revision=None,
             action=None,
             status_changed_at=timezone.now(),
             submitted_at=None,

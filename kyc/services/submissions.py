@@ -111,15 +111,27 @@ def submission_send(*, submission_id: int) -> str:
 def _went_through(provider: Provider, submission: Submission) -> bool:
     """Did an earlier attempt reach the provider although its answer was lost?"""
     verification = submission.verification
-    if not verification.provider_customer_id:
-        return False  # a with_kyc provider: the first attempt would have created it
     try:
+        if not verification.provider_customer_id and not _adopt_customer(provider, verification):
+            return False  # nobody at the provider has our reference: it never got there
         current = provider.current(verification).status
     except TransientProviderError:
         return False  # cannot tell yet: sending is refused the same way, and retried
     if submission.kind == Submission.Kind.INITIAL:
         return current != Status.UNVERIFIED
     return current == Status.PROCESSING and verification.status == Status.FAILED
+
+
+def _adopt_customer(provider: Provider, verification: Verification) -> bool:
+    """A with_kyc provider creates the customer with the first submission: if that answer
+    was lost, the customer exists under our reference. Adopt it (never create a second)."""
+    found = provider.find_customer(verification.client_reference_id)
+    if found is None:
+        return False
+    with transaction.atomic():
+        _customer_created_with(verification, found)
+    verification.provider_customer_id = found
+    return True
 
 
 def _requeue(submission: Submission, error: str) -> None:

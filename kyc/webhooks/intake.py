@@ -21,7 +21,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from kyc.models import WebhookEvent
 from kyc.providers.errors import InvalidWebhookError
-from kyc.providers.interface import Delivery, ProviderEvent
+from kyc.providers.interface import Delivery, Provider, ProviderEvent
 from kyc.providers.registry import get_provider
 from kyc.webhooks.wakeups import webhooks_wake
 
@@ -46,11 +46,12 @@ class Receipt:
 
 # --- intake -----------------------------------------------------------------------------------
 def _raw(
-    provider: str, headers: Mapping[str, str], body: bytes, remote_addr: str | None
+    adapter: Provider, headers: Mapping[str, str], body: bytes, remote_addr: str | None
 ) -> dict[str, Any]:
+    unstored = UNSTORED_HEADERS | {name.lower() for name in adapter.webhook_credential_headers}
     return {
-        "provider": provider,
-        "headers": _kept_headers(headers),
+        "provider": adapter.name,
+        "headers": _kept_headers(headers, unstored),
         "body": _text(body),
         "remote_addr": _ip_or_none(remote_addr),
     }
@@ -66,7 +67,7 @@ def webhook_store(
     error: str = "",
 ) -> WebhookEvent:
     """The raw request, committed, whatever else becomes of it."""
-    raw = _raw(provider, headers, body, remote_addr)
+    raw = _raw(get_provider(provider), headers, body, remote_addr)
     return WebhookEvent.objects.create(**raw, state=state, error=error[:2000])
 
 
@@ -84,8 +85,8 @@ def webhook_receive(
     Raises one of UNAVAILABLE when the database is away, or when the broker is and this
     delivery's wake-up was due at once (kyc/webhooks/wakeups.py): answer 5xx.
     """
-    raw = _raw(provider, headers, body, remote_addr)
     adapter = get_provider(provider)
+    raw = _raw(adapter, headers, body, remote_addr)
     try:
         adapter.authenticate_webhook(headers, body, remote_addr=remote_addr)
         delivery = adapter.parse_webhook(headers, body)
@@ -174,11 +175,11 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
 
 
-def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+def _kept_headers(headers: Mapping[str, str], unstored: set[str]) -> dict[str, str]:
     return {
         name: _text(value.encode("utf-8", errors="replace"))
         for name, value in headers.items()
-        if name.lower() not in UNSTORED_HEADERS
+        if name.lower() not in unstored
     }
 
 

@@ -21,7 +21,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from kyc import jobs
 from kyc.models import AuditEvent, BankAccount, Verification, WebhookEvent
-from kyc.providers.errors import InvalidWebhookError
+from kyc.providers.errors import InvalidWebhookError, TransientProviderError
 from kyc.providers.interface import Delivery, ProviderEvent
 from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
@@ -67,6 +67,8 @@ def webhooks_drain(*, flag: str | None = None) -> int:
     webhook_process) and the drain goes on. A row hit by a transient database error is
     handed to its own task, which retries it with backoff; after TRANSIENT_LIMIT of those
     in a row the database itself is away, and the drain stops so that its task retries.
+    A row whose delivery needed the provider's current status (ProviderEvent.outcome None)
+    and could not get it (TransientProviderError) is handed to its own task the same way.
     """
     if flag:
         flag_clear(flag)
@@ -88,6 +90,9 @@ def webhooks_drain(*, flag: str | None = None) -> int:
                 transient += 1
                 if transient >= TRANSIENT_LIMIT:
                     raise
+                continue
+            except TransientProviderError:  # the provider, not the database: go on
+                _retry_later(event_id)
                 continue
             except Exception:  # kept on the row (failed, with the error) for staff to see
                 logger.exception("webhook %s: processing failed", event_id)
@@ -217,7 +222,9 @@ def _verification_event(row: WebhookEvent, event: ProviderEvent) -> Outcome:
     if verification is None:
         return Outcome(State.UNMATCHED, "no verification has this provider customer id")
     if event.outcome is None:
-        # The delivery only says something changed: ask the provider what (current()).
+        # The delivery only says something changed: ask the provider what (current()), with
+        # the delivery's row locked (the call has the provider's timeout). When the provider
+        # cannot answer, the row's own task retries it (TransientProviderError).
         change = verification_refresh(verification_id=verification.pk, source="provider")
     else:
         change = verification_apply_outcome(

@@ -15,6 +15,7 @@ from kyc.providers.registry import get_provider
 from kyc.services.customers import (
     OPTIONAL_FIELDS,
     PROFILE_FIELDS,
+    ProfileFrozen,
     routing_frozen,
     verification_create_customer,
     verification_save_profile,
@@ -78,7 +79,7 @@ def _as_data(values: dict[str, Any]) -> dict[str, Any]:
 def _save_and_create(request: HttpRequest, form: ProfileForm) -> HttpResponse:
     try:
         verification = verification_save_profile(user=request.user, profile=form.profile())
-    except ValueError:  # created meanwhile (another tab, or the background retry)
+    except ProfileFrozen:  # created meanwhile (another tab, or the background retry)
         return redirect("onboarding:start")
     try:
         outcome = verification_create_customer(verification_id=verification.pk)

@@ -88,3 +88,14 @@ def test_a_viewer_may_not_reroute(viewer_client):
     assert (
         viewer_client.post(action_url(waiting, "reroute"), {"provider": "acme"}).status_code == 403
     )
+
+
+def test_a_provider_no_longer_configured_stays_readable(officer_client, settings):
+    gone = verification_row(**route_fields("acme"), provider_customer_id="acme-9")
+    settings.KYC_PROVIDER_BACKENDS = {}
+    settings.KYC_PROVIDERS = ["dollarpe"]
+    response = officer_client.get(change_url(gone))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "acme is no longer a configured provider." in page
+    assert action_url(gone, "refresh") not in page

@@ -48,5 +48,5 @@ def test_one_provider_by_name_through_the_registry(emulator, capsys, settings):
 
 
 def test_a_provider_that_is_not_enabled_is_refused(settings):
-    with pytest.raises(CommandError, match="Not an enabled provider: qolo."):
+    with pytest.raises(CommandError, match=r"Not an enabled provider: qolo\."):
         call_command("kyc_register_webhook", provider=["qolo"])

@@ -32,10 +32,11 @@ def test_existing_rows_map_to_neutral_reasons_and_back():
             ("FAILED", "ADDITIONAL_INFO_VERIFICATION_FAILED"),
             ("FAILED", "SOMETHING_NEW"),
             ("VERIFIED", ""),
+            ("FAILED", ""),
         ]
     ):
         user = User.objects.create(username=f"migrated-{index}")
-        rows[code or status] = Verification.objects.create(
+        rows[code or status] = Verification.objects.create(  # FAILED "" under "FAILED"
             user=user,
             provider="dollarpe",
             full_name="Asha Rao",
@@ -73,13 +74,51 @@ def test_existing_rows_map_to_neutral_reasons_and_back():
             ),
             "SOMETHING_NEW": ("other", "SOMETHING_NEW", "FAILED", 3),
             "VERIFIED": ("", "", "VERIFIED", 3),
+            "FAILED": ("other", "", "FAILED", 3),  # no code: other, as the core writes it now
         }
         apps = _migrate(BEFORE)
         Verification = apps.get_model("kyc", "Verification")
         back = dict(Verification.objects.values_list("pk", "failure_reason"))
         assert {key: back[pk] for key, pk in rows.items()} == {
-            key: ("" if key == "VERIFIED" else key) for key in rows
+            key: ("" if key in ("VERIFIED", "FAILED") else key) for key in rows
         }
         assert set(Verification.objects.values_list("provider_reason", flat=True)) == {""}
     finally:
         _migrate(AFTER)  # leave the schema as the rest of the suite expects it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_going_back_fits_what_a_new_provider_wrote_into_the_old_columns():
+    apps = _migrate(AFTER)
+    User = apps.get_model("auth", "User")
+    Verification = apps.get_model("kyc", "Verification")
+    AuditEvent = apps.get_model("kyc", "AuditEvent")
+    WebhookEvent = apps.get_model("kyc", "WebhookEvent")
+    waiting = Verification.objects.create(
+        user=User.objects.create(username="waiting"),
+        provider="rebilly",
+        full_name="Ada Lovelace",
+        email="ada@example.com",
+        phone="+14155550100",
+        nationality="USA",
+        status="ACTION_REQUIRED",
+        action={"kind": "hosted", "url": "https://gatherer.example/?token=x"},
+    )
+    AuditEvent.objects.create(
+        verification=waiting,
+        source="provider",
+        action="status_changed",
+        to_status="ACTION_REQUIRED",
+    )
+    WebhookEvent.objects.create(provider="rebilly", event_type="kyc-request-partially-fulfilled")
+    try:
+        apps = _migrate([("kyc", "0005_bank_account_sending")])
+        Verification = apps.get_model("kyc", "Verification")
+        assert Verification.objects.get(pk=waiting.pk).status == "PROCESSING"
+        assert apps.get_model("kyc", "AuditEvent").objects.get().to_status == "ACTION_REQUIRED"[:12]
+        assert (
+            apps.get_model("kyc", "WebhookEvent").objects.get().event_type
+            == ("kyc-request-partially-fulfilled"[:20])
+        )
+    finally:
+        _migrate(AFTER)

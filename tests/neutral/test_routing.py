@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -14,7 +15,11 @@ from django.core.management.base import SystemCheckError
 
 from kyc.models import AuditEvent, CustomerState
 from kyc.services import staff
-from kyc.services.customers import verification_reroute, verification_save_profile
+from kyc.services.customers import (
+    ProfileFrozen,
+    verification_reroute,
+    verification_save_profile,
+)
 from kyc.services.routing import RoutingError, bucket, parse_rules, route
 from tests.support import builders, second_provider
 
@@ -73,7 +78,7 @@ def test_a_changed_profile_reroutes_until_the_provider_has_the_applicant(setting
 def test_once_the_provider_has_the_applicant_the_choice_is_frozen(settings, emulator):
     second_provider.enable(settings, routing=US_TO_ACME)
     verification = builders.customer()  # created at the DollarPe emulator
-    with pytest.raises(ValueError, match="already accepted"):
+    with pytest.raises(ProfileFrozen, match="already accepted"):
         verification_save_profile(user=verification.user, profile=us_profile())
     with pytest.raises(ValueError, match="already has this applicant"):
         verification_reroute(verification_id=verification.pk, provider="acme", actor=None)
@@ -157,8 +162,22 @@ def test_manage_py_check_fails_on_a_bad_routing(settings, overrides, expected):
 
 
 def test_the_rules_come_from_the_environment_and_are_checked_at_start_up():
+    """Every process stops at start-up (gunicorn and Celery run no system checks)."""
     env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "onboarding.settings"}
     env |= {"DJANGO_DEBUG": "true", "KYC_ROUTING": '[{"id": "q", "provider": "qolo"}]'}
+    worker = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert worker.returncode != 0
+    assert "KYC routing cannot be used: rule 'q' names an unknown provider 'qolo'." in (
+        worker.stderr
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
@@ -169,7 +188,6 @@ def test_the_rules_come_from_the_environment_and_are_checked_at_start_up():
         check=False,
     )
     assert result.returncode != 0
-    assert "onboarding.E003" in result.stderr
     assert "rule 'q' names an unknown provider 'qolo'" in result.stderr
     garbled = subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -182,3 +200,18 @@ def test_the_rules_come_from_the_environment_and_are_checked_at_start_up():
     )
     assert garbled.returncode != 0
     assert "Environment variable KYC_ROUTING: expected valid JSON." in garbled.stderr
+
+
+def test_a_provider_needing_pages_this_version_lacks_cannot_be_enabled(settings):
+    hosted = dataclasses.replace(second_provider.SecondProvider.capabilities, collection="hosted")
+    settings.KYC_PROVIDER_BACKENDS = {"hosted": "tests.neutral.test_routing.HostedProvider"}
+    settings.KYC_PROVIDERS = ["dollarpe", "hosted"]
+    HostedProvider.capabilities = hosted
+    with pytest.raises(
+        SystemCheckError, match="provider 'hosted' needs hosted collection, which this version"
+    ):
+        call_command("check")
+
+
+class HostedProvider(second_provider.SecondProvider):
+    name = "hosted"

@@ -16,9 +16,10 @@ from django.test import Client
 
 from kyc.models import AuditEvent, Status, Verification, WebhookEvent
 from kyc.services.customers import route_fields
-from kyc.webhooks.processing import webhook_process
+from kyc.webhooks.processing import webhook_process, webhooks_drain
 from kyc.webhooks.views import webhook_path
 from tests.support import builders, second_provider
+from tests.support.broker import queued_tasks
 
 pytestmark = pytest.mark.django_db
 State = WebhookEvent.State
@@ -147,3 +148,57 @@ def test_a_provider_that_is_not_enabled_has_no_webhook_url(settings):
         Client().post("/webhooks/nobody/", data=b"{}", content_type="application/json").status_code
         == 404
     )
+
+
+def test_a_delivery_that_only_says_something_changed_asks_the_provider():
+    verification = applicant()
+    assert (
+        post(
+            delivery(
+                {
+                    "type": "person.updated",
+                    "customer": verification.provider_customer_id,
+                    "status": None,
+                }
+            )
+        ).status_code
+        == 200
+    )
+    assert webhook_process(event_id=WebhookEvent.objects.get().pk) == State.PROCESSED
+    verification.refresh_from_db()
+    assert (verification.status, verification.provider_status) == (Status.VERIFIED, "cleared")
+
+
+def test_when_the_provider_cannot_answer_the_delivery_is_retried_by_its_own_task(private_queue):
+    verification = applicant()
+    body = delivery(
+        {"type": "person.updated", "customer": verification.provider_customer_id, "status": None}
+    )
+    assert post(body).status_code == 200
+    row = WebhookEvent.objects.get()
+    second_provider.UNREACHABLE.append(True)
+    webhooks_drain()  # the drain goes on; this row goes to a retrying task of its own
+    row.refresh_from_db()
+    assert (row.state, row.error) == (
+        State.FAILED,
+        "TransientProviderError: connection failed (ConnectionError)",
+    )
+    assert queued_tasks(private_queue) == ["kyc.tasks.process_webhook"]
+    second_provider.UNREACHABLE.clear()
+    assert webhook_process(event_id=row.pk) == State.PROCESSED  # what that task does
+    verification.refresh_from_db()
+    assert verification.status == Status.VERIFIED
+
+
+def test_a_providers_credential_header_is_never_stored_either():
+    verification = applicant()
+    response = Client().post(
+        webhook_path(second_provider.NAME),
+        data=delivery(event(verification)),
+        content_type="application/json",
+        headers={"Authorization": second_provider.basic_auth(), "X-Acme-Shared-Secret": "k-123"},
+    )
+    assert response.status_code == 200
+    stored = json.dumps(WebhookEvent.objects.get().headers).lower()
+    assert "x-acme-shared-secret" not in stored
+    assert "k-123" not in stored

@@ -17,8 +17,11 @@ from django.urls import reverse
 from kyc.models import AuditEvent, CustomerState, Status, Submission, Verification
 from kyc.providers.interface import Capabilities
 from kyc.providers.registry import capabilities
+from kyc.services.customers import verification_save_profile
+from kyc.services.documents import SubmissionDocuments
 from kyc.services.polling import processing_poll
 from kyc.services.status import verification_apply_status
+from kyc.services.submissions import submission_create, submission_send
 from onboarding.steps import journey_steps
 from tests.onboarding.conftest import created_verification, local_verification
 from tests.support import builders, images, second_provider
@@ -197,3 +200,46 @@ def test_the_steps_follow_the_collection_and_the_documents():
         ("profile", "onboarding:profile"),
         ("hosted", "onboarding:hosted"),
     ]
+
+
+def test_a_correction_its_provider_takes_but_our_pages_do_not_goes_to_our_team(
+    signed_in, user, acme
+):
+    verification = local_verification(user, provider="acme", status=Status.PROCESSING)
+    verification_apply_status(
+        verification_id=verification.pk,
+        status=Status.FAILED,
+        failure_reason="identity_data",
+        source="provider",
+    )
+    status = page(signed_in, "onboarding:status")
+    assert "Our team will contact you" in status
+    assert reverse("onboarding:fix") not in status  # no dead "correct it" link
+    assert "Our team will contact you" in page(signed_in, "onboarding:fix")
+
+
+def test_a_lost_answer_to_the_first_submission_adopts_the_customer_it_created(user, acme):
+    verification = verification_save_profile(
+        user=user,
+        profile=builders.profile(nationality="USA", phone="+14155550100", full_name="Ada L"),
+    )
+    assert verification.customer_state == CustomerState.DEFERRED
+    data = {
+        "documents": {
+            kind: builders.document(verification, kind, images.jpeg()).pk
+            for kind in ("document_front", "selfie")
+        }
+    }
+    submission = submission_create(
+        verification=verification, kind=Submission.Kind.INITIAL, data=data, actor=user
+    )
+    # A worker claimed it and reached the provider, which created the person; the answer
+    # was lost with the worker. The sweeper puts it back and it is sent again:
+    Submission.objects.filter(pk=submission.pk).update(state=Submission.State.SENDING, attempts=1)
+    second_provider.SecondProvider().submit(submission, SubmissionDocuments(submission))
+    Submission.objects.filter(pk=submission.pk).update(state=Submission.State.QUEUED)
+    assert submission_send(submission_id=submission.pk) == Submission.State.SENT
+    assert len(second_provider.SENT) == 1  # found by our reference, never created twice
+    verification.refresh_from_db()
+    assert verification.provider_customer_id == f"acme-{verification.client_reference_id}"
+    assert verification.customer_state == CustomerState.CREATED

@@ -19,7 +19,11 @@ from typing import Any
 
 from kyc.models import Document, FixKind, Status, Submission, Verification
 from kyc.providers.base import CallObserver
-from kyc.providers.errors import InvalidWebhookError, PermanentProviderError
+from kyc.providers.errors import (
+    InvalidWebhookError,
+    PermanentProviderError,
+    TransientProviderError,
+)
 from kyc.providers.interface import (
     PROFILE_SPLIT_NAME,
     Capabilities,
@@ -37,6 +41,8 @@ BACKEND = "tests.support.second_provider.SecondProvider"
 USERNAME, PASSWORD = "acme-hooks", "s3cret-basic-password"
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 SENT: list[dict[str, Any]] = []  # what submit() was given, newest last
+# While set, current() cannot reach the provider (a TransientProviderError).
+UNREACHABLE: list[bool] = []
 
 
 class Unauthorized(InvalidWebhookError):
@@ -51,6 +57,7 @@ class SecondProvider:
     name = NAME
     label = "Acme KYC"
     webhook_secret_headers: frozenset[str] = frozenset()
+    webhook_credential_headers = frozenset({"x-acme-shared-secret"})
     tax_id = None
     words = Words(decision_time="Acme decides within the hour.")
     capabilities = Capabilities(
@@ -60,7 +67,8 @@ class SecondProvider:
         document_kinds=(Document.Kind.FRONT, Document.Kind.SELFIE),
         per_document_review=False,
         corrections="resubmit",
-        fixes=frozenset({FixKind.DOCUMENT}),
+        # Identity data too, a correction our pages do not take yet (it goes to our team).
+        fixes=frozenset({FixKind.DOCUMENT, FixKind.IDENTITY_DATA}),
         correction_limit=None,
         challenge_questions=False,
         client_override=False,
@@ -80,7 +88,9 @@ class SecondProvider:
         raise AssertionError("with_kyc: the core must not create the customer at the profile")
 
     def find_customer(self, client_reference_id: str) -> str | None:
-        return None
+        """The person a first submission created under our reference (a lost answer)."""
+        refs = {sent["reference"] for sent in SENT}
+        return f"acme-{client_reference_id}" if client_reference_id in refs else None
 
     def profile_errors(self, error: PermanentProviderError) -> dict[str, list[str]]:
         return {"__all__": [error.message]}
@@ -101,14 +111,17 @@ class SecondProvider:
         files = {
             kind: documents.read(kind, max_bytes=MAX_DOCUMENT_BYTES) for kind in documents.kinds
         }
-        SENT.append({"kind": submission.kind, "data": dict(submission.data), "files": files})
         reference = submission.verification.client_reference_id
+        data = dict(submission.data)
+        SENT.append({"kind": submission.kind, "data": data, "files": files, "reference": reference})
         return Outcome(
             Status.PROCESSING, provider_status="submitted", provider_customer_id=f"acme-{reference}"
         )
 
     def current(self, verification: Verification) -> Outcome:
-        return Outcome(Status.PROCESSING, provider_status="submitted")
+        if UNREACHABLE:
+            raise TransientProviderError("connection failed (ConnectionError)")
+        return Outcome(Status.VERIFIED, provider_status="cleared")
 
     def reset(self, verification: Verification) -> Outcome:
         raise AssertionError("reset is not a capability of this provider")
@@ -142,19 +155,16 @@ class SecondProvider:
 
 
 def _event(item: Mapping[str, Any]) -> ProviderEvent:
+    common = {"entity_id": item["customer"], "raw_type": item["type"]}
+    if item["status"] is None:  # "something changed": the core asks current()
+        return ProviderEvent("verification", raw_event="changed", **common)
     outcome = Outcome(
         status=item["status"],
         reason=item.get("reason", ""),
         provider_status=item["type"],
         revision=item.get("revision"),
     )
-    return ProviderEvent(
-        "verification",
-        entity_id=item["customer"],
-        raw_type=item["type"],
-        raw_event=item["status"],
-        outcome=outcome,
-    )
+    return ProviderEvent("verification", raw_event=item["status"], outcome=outcome, **common)
 
 
 def basic_auth(username: str = USERNAME, password: str = PASSWORD) -> str:
@@ -170,3 +180,4 @@ def enable(settings: Any, *, default: bool = False, routing: list[Any] | None = 
     if routing is not None:
         settings.KYC_ROUTING = routing
     SENT.clear()
+    UNREACHABLE.clear()

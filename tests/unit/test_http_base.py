@@ -148,3 +148,23 @@ def test_the_body_is_json_encoded_by_default(server):
         {"b": [1, 2]},
         "application/json",
     )
+
+
+def test_what_is_recorded_of_a_body_hides_identity_numbers_documents_and_signed_links(server):
+    url, script = server
+    script.json({})
+    records: list[CallRecord] = []
+    body = {
+        "person": {"first_name": "Ada", "govt_id_number": "123-45-6789", "tax_id": "X1"},
+        "document": {"front": "A" * 5000, "file_type": "JPEG"},
+        "links": ["https://bucket.example/doc?X-Amz-Signature=abc"],
+        "api_key": "sk_sandbox_123456",
+    }
+    _client(url, records).request("POST", "/persons", body=body)
+    assert records[0].request_body == {
+        "person": {"first_name": "Ada", "govt_id_number": "•••••••••89", "tax_id": "•••"},
+        "document": {"front": "<5000 characters, not kept>", "file_type": "JPEG"},
+        "links": ["https://bucket.example/doc"],
+        "api_key": "•••••••••••••••56",
+    }
+    assert json.loads(script.requests[-1][3]) == body  # what is sent is whole

@@ -64,6 +64,8 @@ class DollarPeProvider:
     name = "dollarpe"
     label = "DollarPe"
     webhook_secret_headers = frozenset({"x-api-key", "x-signature"})
+    # Its signature is an HMAC of one body within 300 s: no credential to keep out of storage.
+    webhook_credential_headers: frozenset[str] = frozenset()
 
     def __init__(self, *, observers: Sequence[CallObserver] = ()) -> None:
         self._observers = observers
