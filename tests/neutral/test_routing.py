@@ -161,43 +161,32 @@ def test_manage_py_check_fails_on_a_bad_routing(settings, overrides, expected):
         call_command("check")
 
 
-def test_the_rules_come_from_the_environment_and_are_checked_at_start_up():
-    """Every process stops at start-up (gunicorn and Celery run no system checks)."""
-    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "onboarding.settings"}
-    env |= {"DJANGO_DEBUG": "true", "KYC_ROUTING": '[{"id": "q", "provider": "qolo"}]'}
-    worker = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+def _start(*command: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """A process of the app started with these environment variables."""
+    base = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "onboarding.settings"}
+    return subprocess.run(
+        [sys.executable, *command],
         cwd=ROOT,
-        env=env,
+        env=base | {"DJANGO_DEBUG": "true", **env},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_the_rules_come_from_the_environment_and_are_checked_at_start_up():
+    """Every process stops at start-up (gunicorn and Celery run no system checks)."""
+    routing = '[{"id": "q", "provider": "qolo"}]'
+    worker = _start("-c", "import django; django.setup()", KYC_ROUTING=routing)
     assert worker.returncode != 0
     assert "KYC routing cannot be used: rule 'q' names an unknown provider 'qolo'." in (
         worker.stderr
     )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode != 0
-    assert "rule 'q' names an unknown provider 'qolo'" in result.stderr
-    garbled = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=env | {"KYC_ROUTING": "[{not json"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    check = _start("manage.py", "check", KYC_ROUTING=routing)
+    assert check.returncode != 0
+    assert "rule 'q' names an unknown provider 'qolo'" in check.stderr
+    garbled = _start("manage.py", "check", KYC_ROUTING="[{not json")
     assert garbled.returncode != 0
     assert "Environment variable KYC_ROUTING: expected valid JSON." in garbled.stderr
 

@@ -35,6 +35,17 @@ def acme(settings: Any) -> None:
     second_provider.enable(settings, routing=US_TO_ACME)
 
 
+def failed(verification: Verification, reason: str) -> None:
+    """The provider reports a failure, in the core's words."""
+    change = verification_apply_status(
+        verification_id=verification.pk,
+        status=Status.FAILED,
+        failure_reason=reason,
+        source="provider",
+    )
+    assert change.applied, change.reason
+
+
 def page(client: Any, name: str) -> str:
     response = client.get(reverse(name))
     assert response.status_code == 200, response
@@ -142,12 +153,7 @@ def test_without_a_correction_limit_no_count_is_shown(signed_in, user, acme, set
     verification = local_verification(
         user, provider="acme", corrections_allowed=None, status=Status.PROCESSING
     )
-    verification_apply_status(
-        verification_id=verification.pk,
-        status=Status.FAILED,
-        failure_reason="identity_document",
-        source="provider",
-    )
+    failed(verification, "identity_document")
     html = page(signed_in, "onboarding:status")
     assert "We could not verify your identity document." in html
     assert "attempt" not in html  # no "N attempts left out of M" without a limit
@@ -160,12 +166,7 @@ def test_a_failure_its_provider_cannot_take_a_correction_for_goes_to_our_team(
     signed_in, user, acme
 ):
     verification = local_verification(user, provider="acme", status=Status.PROCESSING)
-    verification_apply_status(
-        verification_id=verification.pk,
-        status=Status.FAILED,
-        failure_reason="tax_number",  # acme's policy fixes documents only
-        source="provider",
-    )
+    failed(verification, "tax_number")  # its policy takes no tax correction
     assert "Our team will contact you" in page(signed_in, "onboarding:status")
 
 
@@ -206,12 +207,7 @@ def test_a_correction_its_provider_takes_but_our_pages_do_not_goes_to_our_team(
     signed_in, user, acme
 ):
     verification = local_verification(user, provider="acme", status=Status.PROCESSING)
-    verification_apply_status(
-        verification_id=verification.pk,
-        status=Status.FAILED,
-        failure_reason="identity_data",
-        source="provider",
-    )
+    failed(verification, "identity_data")
     status = page(signed_in, "onboarding:status")
     assert "Our team will contact you" in status
     assert reverse("onboarding:fix") not in status  # no dead "correct it" link
