@@ -24,9 +24,14 @@ from kyc.providers.dollarpe.client import DollarPeClient
 from kyc.providers.dollarpe.types import DocumentDetails, KycData, NewCustomer
 from tests.support import images
 
-OPENAPI = json.loads(
-    (Path(__file__).parent / "dollarpe-openapi-2025-05-cms-paths.json").read_text()
+# DollarPe's published OpenAPI (CMS subset), read where the fact sheets keep it: ../shared
+# beside the checkout, as CI has it. Never copied into this repository.
+SPEC = (
+    Path(__file__).resolve().parents[3] / "shared/providers/dollarpe/openapi-2025-05-cms-paths.json"
 )
+if not SPEC.is_file():
+    raise RuntimeError(f"DollarPe's published spec is missing: {SPEC} (../shared beside the clone)")
+OPENAPI = json.loads(SPEC.read_text())
 PREFIXES = ("/cms/api/v1", "/org/api/v1")
 
 
