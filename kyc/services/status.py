@@ -26,39 +26,18 @@ class StatusChange:
     reason: str  # why it was (not) applied, for the audit trail and the caller
 
 
-@dataclass(frozen=True)
-class Reported:
-    """A status as a provider (or staff) reports it: neutral words, the provider's beside."""
-
-    status: str
-    failure_reason: str = ""  # neutral (kyc.models.FailureReason), kept only with FAILED
-    provider_status: str = ""
-    provider_reason: str = ""
-    revision: int | None = None
-    action: dict[str, Any] | None = None  # kept only with ACTION_REQUIRED
-
-    @classmethod
-    def of(cls, outcome: Outcome) -> Reported:
-        return cls(
-            status=outcome.status,
-            failure_reason=outcome.reason,
-            provider_status=outcome.provider_status,
-            provider_reason=outcome.provider_reason,
-            revision=outcome.revision,
-            action=action_json(outcome.action),
-        )
-
-    def kept(self) -> Reported:
-        """What of it is stored: a reason only with a failure, an action only while waiting."""
-        failed = self.status == Status.FAILED
-        return Reported(
-            status=self.status,
-            failure_reason=(self.failure_reason or FailureReason.OTHER) if failed else "",
-            provider_status=self.provider_status,
-            provider_reason=self.provider_reason[:REASON_MAX] if failed else "",
-            revision=self.revision,
-            action=self.action if self.status == Status.ACTION_REQUIRED else None,
-        )
+def _stored(outcome: Outcome) -> dict[str, Any]:
+    """What of an outcome a verification keeps: a reason only with a failure, an action
+    only while waiting for the applicant, the provider's words beside the neutral ones."""
+    failed = outcome.status == Status.FAILED
+    waiting = outcome.status == Status.ACTION_REQUIRED
+    return {
+        "status": outcome.status,
+        "failure_reason": (outcome.reason or FailureReason.OTHER) if failed else "",
+        "provider_status": outcome.provider_status or outcome.status,
+        "provider_reason": outcome.provider_reason[:REASON_MAX] if failed else "",
+        "action": action_json(outcome.action) if waiting else None,
+    }
 
 
 def action_json(action: Action | None) -> dict[str, Any] | None:
@@ -74,26 +53,23 @@ def action_json(action: Action | None) -> dict[str, Any] | None:
     }
 
 
-def _same(current: Verification, new: Reported) -> bool:
-    said = (current.status, current.failure_reason, current.provider_status)
-    detail = (current.provider_reason, current.action)
-    return (*said, *detail) == (
-        new.status,
-        new.failure_reason,
-        new.provider_status,
-        new.provider_reason,
-        new.action,
-    )
+def _same(current: Verification, stored: dict[str, Any]) -> bool:
+    return all(getattr(current, name) == value for name, value in stored.items())
 
 
-def _refusal(current: Verification, new: Reported, occurred_at: datetime | None) -> str:
-    if _same(current, new):
+def _refusal(
+    current: Verification,
+    stored: dict[str, Any],
+    revision: int | None,
+    occurred_at: datetime | None,
+) -> str:
+    if _same(current, stored):
         return "already in this status"
     if current.status == Status.VERIFIED:
         return "a verified customer is never downgraded by an update"
-    if new.status == Status.UNVERIFIED:
+    if stored["status"] == Status.UNVERIFIED:
         return "only a reset makes a customer unverified"
-    if _older_revision(new.revision, current.provider_revision):
+    if _older_revision(revision, current.provider_revision):
         return "the event is older than the current status (an older revision)"
     if occurred_at is not None and occurred_at < current.status_changed_at - CLOCK_SLACK:
         return "the event is older than the current status"
@@ -122,16 +98,16 @@ def verification_apply_status(
     `failure_reason` is neutral (kyc.models.FailureReason); the provider's own status and
     reason are kept beside it for staff.
     """
-    reported = Reported(
+    outcome = Outcome(
         status=status,
-        failure_reason=failure_reason,
-        provider_status=provider_status or status,
+        reason=failure_reason,
+        provider_status=provider_status,
         provider_reason=provider_reason,
         revision=revision,
     )
-    return verification_apply_reported(
+    return verification_apply_outcome(
         verification_id=verification_id,
-        reported=reported,
+        outcome=outcome,
         source=source,
         actor=actor,
         occurred_at=occurred_at,
@@ -149,34 +125,16 @@ def verification_apply_outcome(
     note: str = "",
 ) -> StatusChange:
     """A provider's Outcome (a submission's answer, a poll, a webhook) applied as above."""
-    return verification_apply_reported(
-        verification_id=verification_id,
-        reported=Reported.of(outcome),
-        source=source,
-        actor=actor,
-        occurred_at=occurred_at or outcome.observed_at,
-        note=note,
-    )
-
-
-def verification_apply_reported(
-    *,
-    verification_id: int,
-    reported: Reported,
-    source: str,
-    actor: Any = None,
-    occurred_at: datetime | None = None,
-    note: str = "",
-) -> StatusChange:
-    new = reported.kept()
+    stored = _stored(outcome)
+    occurred_at = occurred_at or outcome.observed_at
     with transaction.atomic():
         current = Verification.objects.select_for_update().get(pk=verification_id)
-        refusal = _refusal(current, new, occurred_at)
+        refusal = _refusal(current, stored, outcome.revision, occurred_at)
         if refusal:
-            if not _same(current, new):
-                _audit_ignored(current, new.status, source, actor, refusal, note)
+            if not _same(current, stored):
+                _audit_ignored(current, outcome.status, source, actor, refusal, note)
             return StatusChange(False, refusal)
-        _move(current, new, source, actor, note)
+        _move(current, stored, outcome.revision, source, actor, note)
     return StatusChange(True, "applied")
 
 
@@ -194,35 +152,35 @@ def _audit_ignored(
     )
 
 
-def _move(current: Verification, new: Reported, source: str, actor: Any, note: str) -> None:
+def _move(
+    current: Verification,
+    stored: dict[str, Any],
+    revision: int | None,
+    source: str,
+    actor: Any,
+    note: str,
+) -> None:
     now = timezone.now()
-    previous = current.status
-    fields: dict[str, Any] = {
-        "status": new.status,
-        "failure_reason": new.failure_reason,
-        "provider_status": new.provider_status,
-        "provider_reason": new.provider_reason,
-        "action": new.action,
-        "status_changed_at": now,
-    }
-    if new.revision is not None:
-        fields["provider_revision"] = new.revision
-    if new.status in DECIDED:
+    previous, status = current.status, stored["status"]
+    fields: dict[str, Any] = {**stored, "status_changed_at": now}
+    if revision is not None:
+        fields["provider_revision"] = revision
+    if status in DECIDED:
         fields["decided_at"] = now
     Verification.objects.filter(pk=current.pk, status=previous).update(**fields)
-    said = f"({new.provider_reason})" if new.provider_reason else ""
+    said = f"({stored['provider_reason']})" if stored["provider_reason"] else ""
     audit_record(
         verification=current,
         action="status_changed",
         source=source,
         actor=actor,
         from_status=previous,
-        to_status=new.status,
-        note=" ".join(filter(None, [new.failure_reason, said, note])),
+        to_status=status,
+        note=" ".join(filter(None, [stored["failure_reason"], said, note])),
     )
-    if new.status == Status.VERIFIED:
+    if status == Status.VERIFIED:
         email_after_commit(verification_id=current.pk, template="verified")
-    elif new.status == Status.FAILED:
+    elif status == Status.FAILED:
         email_after_commit(verification_id=current.pk, template="failed")
 
 
