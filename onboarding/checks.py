@@ -11,12 +11,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from kyc.providers import registry
 from kyc.services.routing import problems
-
-_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-
-
-def is_local(url: str) -> bool:
-    return (urlsplit(url).hostname or "") in _LOCAL_HOSTS
+from onboarding.env import is_local_url
 
 
 @register(Tags.security, deploy=True)
@@ -44,7 +39,7 @@ def check_production_services(
                 id="onboarding.W006",
             )
         )
-    if is_local(settings.AWS_S3_ENDPOINT_URL):
+    if is_local_url(settings.AWS_S3_ENDPOINT_URL):
         messages.append(
             Warning("AWS_S3_ENDPOINT_URL points at the local S3 emulator.", id="onboarding.W003")
         )

@@ -120,3 +120,11 @@ def env_json(name: str, default: Any, *, kind: type = object) -> Any:
     if not isinstance(parsed, kind):
         raise _bad(name, f"a JSON {'list' if kind is list else 'object'}")
     return parsed
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def is_local_url(url: str) -> bool:
+    """The URL points at this machine (an embedded default: an emulator, say)."""
+    return (urlsplit(url).hostname or "") in LOCAL_HOSTS

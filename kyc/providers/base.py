@@ -26,6 +26,7 @@ from kyc.providers.errors import (
     RateLimitedError,
     TransientProviderError,
 )
+from kyc.providers.redaction import redact_by_name
 
 
 @dataclass(frozen=True)
@@ -43,27 +44,6 @@ class CallRecord:
 
 
 CallObserver = Callable[[CallRecord], None]
-
-# A value under a key containing one of these is an identity number or a secret.
-SECRET_KEY_PARTS = ("number", "tax", "ssn", "vpa", "iban", "password", "secret", "token", "key")
-LONGEST_KEPT = 256  # characters; longer is a document inline, or worse: never stored
-
-
-def redact_by_name(value: Any, key: str = "") -> Any:
-    if isinstance(value, Mapping):
-        return {name: redact_by_name(item, str(name)) for name, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact_by_name(item, key) for item in value]
-    if not isinstance(value, str) or not value:
-        return value
-    if any(part in key.lower() for part in SECRET_KEY_PARTS):
-        return "•" * max(len(value) - 2, 3) + value[-2:] if len(value) > 4 else "•••"
-    if len(value) > LONGEST_KEPT:
-        return f"<{len(value)} characters, not kept>"
-    if value.startswith(("http://", "https://")) and "?" in value:
-        return value.split("?", 1)[0]
-    return value
-
 
 logger = logging.getLogger(__name__)
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+from onboarding.env import is_local_url
 
 
 def deploy_checks() -> list[CheckMessage]:
     messages: list[CheckMessage] = []
-    if (urlsplit(settings.DOLLARPE_BASE_URL).hostname or "") in LOCAL_HOSTS:
+    if is_local_url(settings.DOLLARPE_BASE_URL):
         messages.append(
             Warning("DOLLARPE_BASE_URL points at the local emulator.", id="kyc.dollarpe.W001")
         )

@@ -9,22 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from kyc.providers.redaction import mask, strip_query
 
 URL_FIELDS = frozenset({"document_front_image_url", "document_back_image_url", "selfie_url"})
 IDENTITY_FIELDS = frozenset(
     {"tax_number", "document_number", "account_number", "vpa", "ssn_number"}
 )
-
-
-def mask(value: str, keep: int = 2) -> str:
-    """Keep the last `keep` characters, so staff can still tell two numbers apart."""
-    return "•" * max(len(value) - keep, 3) + value[-keep:] if len(value) > keep else "•••"
-
-
-def strip_query(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 def redact(body: Mapping[str, Any] | None) -> Any:
