@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from sandbox.common.web import attach_jobs, register_errors, stop_jobs
 from sandbox.dollarpe import api, control, requestlog, samples
 from sandbox.dollarpe.config import EmulatorConfig
 from sandbox.dollarpe.envelopes import INTERNAL_ERROR_BODY, ApiError, failure
@@ -20,8 +21,6 @@ from sandbox.dollarpe.runtime import Runtime
 from sandbox.dollarpe.state import Store
 
 log = logging.getLogger(__name__)
-
-JOBS_KEY = "dollarpe_sandbox_jobs"
 
 
 def create_app(config: EmulatorConfig, state_path: str | Path, *, start_jobs: bool = True) -> Flask:
@@ -36,17 +35,13 @@ def create_app(config: EmulatorConfig, state_path: str | Path, *, start_jobs: bo
     _register_errors(app)
     app.after_request(_log_api_request)
     app.wsgi_app = FaultMiddleware(app.wsgi_app, rt)  # type: ignore[method-assign]
-    runner = JobRunner(rt)
-    app.extensions[JOBS_KEY] = runner
-    if start_jobs:
-        runner.start()
+    attach_jobs(app, JobRunner(rt), start=start_jobs)
     return app
 
 
 def close_app(app: Flask) -> None:
     """Stop the job thread, then close the database."""
-    runner: JobRunner = app.extensions[JOBS_KEY]
-    runner.stop()
+    stop_jobs(app)
     rt: Runtime = app.extensions[api.EXTENSION_KEY]
     rt.store.close()
 
@@ -75,20 +70,15 @@ def _register_errors(app: Flask) -> None:
     def api_error(exc: ApiError) -> tuple[Response, int]:
         return jsonify(exc.body()), exc.status
 
-    @app.errorhandler(control.ControlError)
-    def control_error(exc: control.ControlError) -> tuple[Response, int]:
-        return exc.response()
-
-    @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[Response, int]:
         status = exc.code or 500
-        if request.path.startswith("/_sandbox"):
-            return jsonify({"error": exc.description, "errors": None}), status
         if status == 405:
             detail = f'Method "{request.method}" not allowed.'
         else:
             detail = "Not found." if status == 404 else str(exc.description)
         return jsonify(failure(status, {"detail": [detail]})), status
+
+    register_errors(app, http_error)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[Response, int]:

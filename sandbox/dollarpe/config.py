@@ -6,15 +6,24 @@ the alternative readings without code changes.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox.common.faults import FAULT_MODES
+from sandbox.common.options import ConfigError as ConfigError  # re-exported
+from sandbox.common.options import Parser, check_parsers, options_json, parse_delays, patched
+from sandbox.common.options import boolean as _boolean
+from sandbox.common.options import choice as _choice
+from sandbox.common.options import integer as _integer
+from sandbox.common.options import mapping as _mapping
+from sandbox.common.options import number as _number
+from sandbox.common.options import optional as _optional
+from sandbox.common.options import subset as _subset
+from sandbox.common.options import text as _text
 from sandbox.dollarpe.signing import STYLES
 
 UPDATE_RESPONSE_STATUSES = ("PROCESSING", "UNVERIFIED")
-FAULT_MODES = ("500", "timeout", "reset")
 SCOPES = ("global", "org")
 
 
@@ -77,31 +86,11 @@ class RuntimeConfig:
     link_ttl: float = 3600.0
 
     def to_json(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
+        return options_json(self)
 
     def patched(self, changes: Mapping[str, Any]) -> RuntimeConfig:
         """A copy with `changes` applied; raises ConfigError naming every bad key."""
-        problems: dict[str, str] = {}
-        parsed: dict[str, Any] = {}
-        for key, value in changes.items():
-            parser = _PARSERS.get(key)
-            if parser is None:
-                problems[key] = "unknown option"
-                continue
-            try:
-                parsed[key] = parser(value)
-            except (TypeError, ValueError) as exc:
-                problems[key] = str(exc)
-        if problems:
-            raise ConfigError(problems)
-        return dataclasses.replace(self, **parsed)
-
-
-class ConfigError(ValueError):
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__(", ".join(f"{k}: {v}" for k, v in problems.items()))
-        self.problems = problems
+        return patched(self, changes, _PARSERS)
 
 
 @dataclass(frozen=True)
@@ -113,85 +102,7 @@ class EmulatorConfig:
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
 
 
-# --- value parsers (strict: JSON types only, so a typo in a test fails loudly) ----------------
-
-
-def _number(minimum: float = 0.0, maximum: float | None = None) -> Callable[[Any], float]:
-    def parse(value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError("must be a number")
-        if value < minimum or (maximum is not None and value > maximum):
-            raise ValueError(f"must be between {minimum} and {maximum}")
-        return float(value)
-
-    return parse
-
-
-def _integer(minimum: int = 0) -> Callable[[Any], int]:
-    def parse(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError("must be an integer")
-        if value < minimum:
-            raise ValueError(f"must be >= {minimum}")
-        return value
-
-    return parse
-
-
-def _boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("must be a boolean")
-    return value
-
-
-def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        if value not in choices:
-            raise ValueError(f"must be one of {', '.join(choices)}")
-        return str(value)
-
-    return parse
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError("must be a non-empty string")
-    return value
-
-
-def _optional(parser: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: None if value is None else parser(value)
-
-
-def parse_delays(value: Any) -> tuple[float, ...]:
-    """A list of seconds, or the CLI's comma-separated form."""
-    if isinstance(value, str):
-        items: list[Any] = [float(part) for part in value.split(",") if part.strip()]
-    elif isinstance(value, list | tuple):
-        items = list(value)
-    else:
-        raise ValueError("must be a list of seconds")
-    return tuple(_number()(item) for item in items)
-
-
-def _subset(choices: tuple[str, ...]) -> Callable[[Any], tuple[str, ...]]:
-    def parse(value: Any) -> tuple[str, ...]:
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        if not isinstance(value, list | tuple) or any(item not in choices for item in value):
-            raise ValueError(f"must be a list drawn from {', '.join(choices)}")
-        return tuple(str(item) for item in value)
-
-    return parse
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise ValueError("must be an object")
-    return value
-
-
-_PARSERS: dict[str, Callable[[Any], Any]] = {
+_PARSERS: dict[str, Parser] = {
     "decision_delay": _number(),
     "bank_decision_delay": _number(),
     "timestamp_window": _number(),
@@ -228,4 +139,4 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "link_ttl": _number(),
 }
 
-assert set(_PARSERS) == {f.name for f in dataclasses.fields(RuntimeConfig)}
+check_parsers(RuntimeConfig, _PARSERS)

@@ -25,31 +25,16 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from sandbox.common.web import ControlError, add_config_routes
+from sandbox.common.web import json_body as _json_body
 from sandbox.dollarpe import decisions, webhooks
 from sandbox.dollarpe.api import runtime
-from sandbox.dollarpe.config import ConfigError
 from sandbox.dollarpe.models import PROCESSING, Customer
 from sandbox.dollarpe.redact import redact
 from sandbox.dollarpe.runtime import Runtime
 
 bp = Blueprint("dollarpe_control", __name__, url_prefix="/_sandbox")
-
-
-class ControlError(Exception):
-    def __init__(self, message: str, status: int = 400, errors: Any = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.errors = errors
-
-    def response(self) -> tuple[Response, int]:
-        return jsonify({"error": str(self), "errors": self.errors}), self.status
-
-
-def _json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True) if request.get_data() else {}
-    if not isinstance(body, dict):
-        raise ControlError("body must be a JSON object")
-    return body
+add_config_routes(bp, runtime)
 
 
 @bp.get("/health")
@@ -57,21 +42,6 @@ def health() -> Response:
     rt = runtime()
     orgs = [{"api_key": o.api_key, "api_secret": o.api_secret} for o in rt.startup.orgs]
     return jsonify({"status": "ok", "pid": os.getpid(), "orgs": orgs})
-
-
-@bp.get("/config")
-def get_config() -> Response:
-    return jsonify(runtime().config.to_json())
-
-
-@bp.patch("/config")
-def patch_config() -> Response:
-    rt = runtime()
-    try:
-        rt.set_config(rt.config.patched(_json_body()))
-    except ConfigError as exc:
-        raise ControlError("invalid configuration", errors=exc.problems) from exc
-    return jsonify(rt.config.to_json())
 
 
 @bp.post("/reset")

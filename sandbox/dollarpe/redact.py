@@ -1,34 +1,7 @@
-"""Strip query strings from URLs before they reach logs.
-
-Document URLs are presigned: their query string is a bearer credential, so only scheme,
-host and path are ever logged or recorded.
-"""
+"""URL redaction for DollarPe's logs; the helpers are shared with the other emulators."""
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from sandbox.common.redact import host_and_path, redact, strip_query
 
-
-def strip_query(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
-def host_and_path(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.netloc}{parts.path}"
-
-
-def redact(value: Any) -> Any:
-    """A copy of a JSON value with every http(s) URL's query string and fragment removed."""
-    if isinstance(value, dict):
-        return {key: redact(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [redact(item) for item in value]
-    if isinstance(value, str) and value.startswith(("http://", "https://")):
-        try:
-            return strip_query(value)
-        except ValueError:
-            return value.split("?", 1)[0]
-    return value
+__all__ = ["host_and_path", "redact", "strip_query"]

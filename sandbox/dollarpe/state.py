@@ -1,22 +1,18 @@
 """SQLite persistence: customers, bank accounts, webhook URLs, jobs, deliveries, request log.
 
-One connection guarded by a re-entrant lock: the server is threaded and the job thread
-writes too, and serialising everything keeps read-modify-write sequences (check a
-precondition, then update) atomic without any per-row locking. WAL lets external readers
-(e.g. `sqlite3` in a shell) look at the file while the emulator runs.
+The connection, its locking and the job queue are the shared `sandbox.common.store`; this
+module adds DollarPe's tables (jobs are about a customer: their subject is `customer_id`).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
+from sandbox.common.store import SqliteStore
+from sandbox.common.store import dumps as _dumps
 from sandbox.dollarpe.models import BankAccount, Customer
 
 _SCHEMA = """
@@ -28,11 +24,6 @@ CREATE TABLE IF NOT EXISTS banks (
     id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, seq INTEGER NOT NULL,
     account_number TEXT, vpa TEXT, status TEXT NOT NULL, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS webhook_urls (org TEXT PRIMARY KEY, url TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, due REAL NOT NULL,
-    status TEXT NOT NULL, customer_id TEXT, payload TEXT NOT NULL,
-    created REAL NOT NULL, finished REAL, error TEXT);
-CREATE INDEX IF NOT EXISTS jobs_due ON jobs (status, due, id);
 CREATE TABLE IF NOT EXISTS deliveries (
     id INTEGER PRIMARY KEY AUTOINCREMENT, org TEXT NOT NULL, url TEXT,
     payload TEXT NOT NULL, status TEXT NOT NULL, source TEXT NOT NULL,
@@ -46,65 +37,11 @@ CREATE TABLE IF NOT EXISTS links (
     redirect_url TEXT NOT NULL, created REAL NOT NULL, used INTEGER NOT NULL DEFAULT 0);
 """
 
-_TABLES = ("customers", "banks", "webhook_urls", "jobs", "deliveries", "requests", "links")
 
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
-
-
-class Store:
-    def __init__(self, path: str | Path) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._depth = 0
-        # Autocommit mode; `transaction()` issues BEGIN/COMMIT itself.
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        self._recover_jobs()
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Serialise and atomically commit a group of operations (re-entrant)."""
-        with self._lock:
-            outermost = self._depth == 0
-            if outermost:
-                self._db.execute("BEGIN IMMEDIATE")
-            self._depth += 1
-            try:
-                yield
-            except BaseException:
-                self._depth -= 1
-                if outermost:
-                    self._db.execute("ROLLBACK")
-                raise
-            self._depth -= 1
-            if outermost:
-                self._db.execute("COMMIT")
-
-    def _run(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
-        with self.transaction():
-            return self._db.execute(sql, params)
-
-    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
-
-    def wipe(self) -> None:
-        with self.transaction():
-            for table in _TABLES:
-                self._db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-
-    def _recover_jobs(self) -> None:
-        # A job that was running when the process died is run again.
-        self._run("UPDATE jobs SET status='pending' WHERE status='running'")
+class Store(SqliteStore):
+    SCHEMA = _SCHEMA
+    TABLES = ("customers", "banks", "webhook_urls", "deliveries", "requests", "links")
+    JOB_SUBJECT = "customer_id"
 
     # --- customers -------------------------------------------------------------------------
 
@@ -217,64 +154,6 @@ class Store:
         rows = self._rows("SELECT url FROM webhook_urls WHERE org=?", (org,))
         return str(rows[0]["url"]) if rows else None
 
-    # --- jobs ------------------------------------------------------------------------------
-
-    def add_job(
-        self, kind: str, due: float, payload: dict[str, Any], customer_id: str | None = None
-    ) -> int:
-        cursor = self._run(
-            "INSERT INTO jobs (kind, due, status, customer_id, payload, created)"
-            " VALUES (?, ?, 'pending', ?, ?, ?)",
-            (kind, due, customer_id, _dumps(payload), time.time()),
-        )
-        return int(cursor.lastrowid or 0)
-
-    def claim_due_job(self, now: float) -> sqlite3.Row | None:
-        """Mark the oldest due job running and return it; due order, then creation order."""
-        with self.transaction():
-            rows = self._db.execute(
-                "SELECT * FROM jobs WHERE status='pending' AND due<=? ORDER BY due, id LIMIT 1",
-                (now,),
-            ).fetchall()
-            if not rows:
-                return None
-            self._db.execute("UPDATE jobs SET status='running' WHERE id=?", (rows[0]["id"],))
-            return rows[0]
-
-    def claim_jobs(self, kind: str, customer_id: str) -> list[dict[str, Any]]:
-        """Claim every pending job of `kind` for a customer (the `/_sandbox/decide` shortcut)."""
-        with self.transaction():
-            rows = self._db.execute(
-                "SELECT * FROM jobs WHERE status='pending' AND kind=? AND customer_id=?"
-                " ORDER BY id",
-                (kind, customer_id),
-            ).fetchall()
-            for row in rows:
-                self._db.execute("UPDATE jobs SET status='running' WHERE id=?", (row["id"],))
-            return [_job_json(row) for row in rows]
-
-    def next_due(self) -> float | None:
-        rows = self._rows("SELECT MIN(due) AS due FROM jobs WHERE status='pending'")
-        return rows[0]["due"] if rows and rows[0]["due"] is not None else None
-
-    def finish_job(self, job_id: int, status: str, error: str | None = None) -> None:
-        self._run(
-            "UPDATE jobs SET status=?, finished=?, error=? WHERE id=?",
-            (status, time.time(), error, job_id),
-        )
-
-    def cancel_jobs(self, kind: str, customer_id: str) -> int:
-        cursor = self._run(
-            "UPDATE jobs SET status='cancelled', finished=? WHERE status='pending'"
-            " AND kind=? AND customer_id=?",
-            (time.time(), kind, customer_id),
-        )
-        return cursor.rowcount
-
-    def jobs_for(self, customer_id: str) -> list[dict[str, Any]]:
-        rows = self._rows("SELECT * FROM jobs WHERE customer_id=? ORDER BY id", (customer_id,))
-        return [_job_json(row) for row in rows]
-
     # --- webhook deliveries ----------------------------------------------------------------
 
     def add_delivery(
@@ -357,12 +236,6 @@ class Store:
 
     def use_link(self, token: str) -> None:
         self._run("UPDATE links SET used=1 WHERE token=?", (token,))
-
-
-def _job_json(row: sqlite3.Row) -> dict[str, Any]:
-    data = dict(row)
-    data["payload"] = json.loads(data["payload"])
-    return data
 
 
 def _delivery_json(row: sqlite3.Row) -> dict[str, Any]:

@@ -1,1 +1,1 @@
-"""Tests of the DollarPe sandbox emulator (sandbox/dollarpe); no Django needed."""
+"""Tests of the sandbox emulators (sandbox/dollarpe, sandbox/rebilly); no Django needed."""

@@ -1,4 +1,4 @@
-"""Fixtures for the DollarPe emulator tests (no Django needed: run with `-p no:django`)."""
+"""Fixtures for the emulator tests (no Django needed: run with `-p no:django`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from sandbox.dollarpe.process import EmulatorProcess
+from sandbox.rebilly.process import RebillyEmulatorProcess
 from tests.sandbox.dollarpe_support import (
     EXECUTABLE,
     PDF,
@@ -16,6 +17,7 @@ from tests.sandbox.dollarpe_support import (
     make_jpeg,
     make_png,
 )
+from tests.sandbox.rebilly_support import RebillyApi
 
 ORG = ("sandbox-key", "sandbox-secret")
 OTHER_ORG = ("other-key", "other-secret")
@@ -79,3 +81,43 @@ def hook(api: Api, server: TestServer) -> TestServer:
         "POST", "/org/api/v1/organizations/api-webhooks", {"webhook_url": server.url("/hooks/main")}
     )
     return server
+
+
+# --- Rebilly ----------------------------------------------------------------------------------
+
+REBILLY_ORG = ("org-one", "sk_sandbox_one")
+REBILLY_OTHER_ORG = ("org-two", "sk_sandbox_two")
+REBILLY_FAST: dict[str, Any] = {
+    "decision_delay": 0.2,
+    "webhook_retry_delays": [0.2, 0.4],
+    "webhook_timeout": 2,
+}
+
+
+@pytest.fixture(scope="session")
+def rebilly_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RebillyEmulatorProcess]:
+    state = tmp_path_factory.mktemp("rebilly") / "state.sqlite3"
+    orgs = [REBILLY_ORG, REBILLY_OTHER_ORG]
+    with RebillyEmulatorProcess(state, orgs=orgs, **REBILLY_FAST) as process:
+        yield process
+
+
+@pytest.fixture
+def reb(
+    rebilly_process: RebillyEmulatorProcess, server: TestServer
+) -> Iterator[RebillyEmulatorProcess]:
+    """The shared Rebilly emulator, wiped and with its start-up configuration, for each test."""
+    rebilly_process.reset(config=True)
+    server.clear()
+    yield rebilly_process
+    rebilly_process.reset(config=True)
+
+
+@pytest.fixture
+def rapi(reb: RebillyEmulatorProcess) -> RebillyApi:
+    return RebillyApi(reb.base_url, *REBILLY_ORG)
+
+
+@pytest.fixture
+def rapi_other(reb: RebillyEmulatorProcess) -> RebillyApi:
+    return RebillyApi(reb.base_url, *REBILLY_OTHER_ORG)
