@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench emulator clean
+.PHONY: install run test lint bench emulator rebilly-emulator clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ bench: install
 # The DollarPe sandbox emulator alone, on http://127.0.0.1:8100.
 emulator: install
 	$(BIN)/python -m sandbox.dollarpe --host 127.0.0.1 --port 8100 --state var/dollarpe-sandbox.sqlite3
+
+# The Rebilly sandbox emulator alone, on http://127.0.0.1:8200.
+rebilly-emulator: install
+	$(BIN)/python -m sandbox.rebilly --host 127.0.0.1 --port 8200 --state var/rebilly-sandbox.sqlite3
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -110,6 +110,8 @@ class Verification(models.Model):
     nationality = models.CharField(max_length=3)
     non_resident = models.BooleanField(default=False)
     residence_country = models.CharField(max_length=3, blank=True)
+    # Asked at the profile step when the provider creates its customer with it.
+    date_of_birth = models.DateField(null=True, blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNVERIFIED)
     failure_reason = models.CharField(max_length=64, choices=FailureReason.choices, blank=True)
@@ -118,6 +120,9 @@ class Verification(models.Model):
     provider_reason = models.CharField(max_length=255, blank=True)
     # The provider's revision of what it reported last (an older one never overrides it).
     provider_revision = models.BigIntegerField(null=True, blank=True)
+    # The provider's case the status is about (a hosted KYC request, say): revisions are
+    # compared within one case only, and a new case starts its own count.
+    provider_case_id = models.CharField(max_length=64, blank=True, db_index=True)
     # What the applicant must do while ACTION_REQUIRED (kyc.providers.interface.Action).
     action = models.JSONField(null=True, blank=True)
     corrections_used = models.PositiveSmallIntegerField(default=0)
@@ -259,6 +264,64 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_state_display()})"
+
+
+class ProviderDocument(models.Model):
+    """One document as the provider reviewed it (Capabilities.per_document_review).
+
+    Kept apart from Document, which is a file in our bucket: these are the provider's own
+    records, reported by webhooks and polling, newest revision winning.
+    """
+
+    class Type(models.TextChoices):
+        IDENTITY = "identity", _("Identity document")
+        ADDRESS = "address", _("Proof of address")
+        FUNDS = "funds", _("Proof of funds")
+        PURCHASE = "purchase", _("Proof of purchase")
+        CREDIT_FILE = "credit_file", _("Credit file")
+        OTHER = "other", _("Other document")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        REVIEWING = "reviewing", _("Being reviewed")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Refused")
+        SUPERSEDED = "superseded", _("Replaced by a newer one")
+
+    verification = models.ForeignKey(
+        Verification, on_delete=models.CASCADE, related_name="provider_documents"
+    )
+    provider_document_id = models.CharField(max_length=64)
+    case_id = models.CharField(max_length=64, blank=True)
+    type = models.CharField(max_length=20, choices=Type.choices)
+    subtype = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=12, choices=State.choices)
+    reason = models.CharField(max_length=64, choices=FailureReason.choices, blank=True)
+    provider_status = models.CharField(max_length=40, blank=True)
+    provider_reason = models.CharField(max_length=64, blank=True)
+    reason_text = models.CharField(max_length=255, blank=True)  # the provider's, for staff
+    # How the applicant sees it named ("Passport") and, when refused, why in plain words.
+    label = models.CharField(max_length=100, blank=True)
+    user_text = models.CharField(max_length=255, blank=True)
+    attempts_left = models.PositiveSmallIntegerField(null=True, blank=True)
+    revision = models.BigIntegerField(null=True, blank=True)
+    reviewed_by_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["verification", "provider_document_id"], name="kyc_unique_provider_doc"
+            )
+        ]
+        permissions = [
+            ("review_provider_document", _("Can accept or refuse a document at the provider")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} ({self.get_status_display()})"
 
 
 class BankAccount(models.Model):

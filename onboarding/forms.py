@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kyc.models import Document, Verification
-from kyc.providers.interface import PROFILE_SPLIT_NAME, TaxId
+from kyc.providers.interface import PROFILE_DATE_OF_BIRTH, PROFILE_SPLIT_NAME, TaxId
 from kyc.services.documents import document_store
 from onboarding.countries import alpha_2, country_choices
 from onboarding.formbuilder import FormPlan, SpecFormMixin
@@ -161,6 +161,8 @@ class ProfileForm(JourneyForm):
         super().__init__(*args, **kwargs)
         if PROFILE_SPLIT_NAME in needs:
             self._split_name()
+        if PROFILE_DATE_OF_BIRTH in needs:
+            self._ask_date_of_birth()
 
     def _split_name(self) -> None:
         del self.fields["full_name"]
@@ -177,9 +179,23 @@ class ProfileForm(JourneyForm):
         )
         self.fields = {"given_name": given, "family_name": family, **self.fields}
 
+    def _ask_date_of_birth(self) -> None:
+        # After the name, where a person expects it.
+        fields = list(self.fields.items())
+        at = next(i for i, (name, _f) in enumerate(fields) if name == "email")
+        fields.insert(at, ("date_of_birth", date_of_birth_field()))
+        self.fields = dict(fields)
+
+    def clean_date_of_birth(self) -> date:
+        return checked_birth_date(self.cleaned_data["date_of_birth"])
+
     @property
     def split_name(self) -> bool:
         return "given_name" in self.fields
+
+    @property
+    def asks_date_of_birth(self) -> bool:
+        return "date_of_birth" in self.fields
 
     @staticmethod
     def _one_space(value: Any) -> str:
@@ -329,18 +345,35 @@ def _dob_widget() -> forms.DateInput:
     )
 
 
+def date_of_birth_field() -> forms.DateField:
+    return forms.DateField(
+        label=_("Date of birth"),
+        input_formats=["%Y-%m-%d", "%d-%m-%Y"],
+        widget=_dob_widget(),
+        help_text=_("You must be at least 18."),
+    )
+
+
+def checked_birth_date(born: date) -> date:
+    today = timezone.localdate()
+    if born < EARLIEST_BIRTH or born > today:
+        raise ValidationError(_("Enter your real date of birth."))
+    if born > _years_ago(today, ADULT_AGE):
+        raise ValidationError(_("You must be at least 18 to open an account."))
+    return born
+
+
 class KycForm(SpecFormMixin, DocumentNumberMixin, AddressForm):
     """The first KYC submission: address, birth date, the provider's tax number (when it
     asks for one), the document, and the additional information the provider wants."""
 
     summary_anchor = "additional-info"  # its only non-field error is the allOf/anyOf rule
 
-    dob = forms.DateField(label=_("Date of birth"), input_formats=["%Y-%m-%d", "%d-%m-%Y"])
+    dob = date_of_birth_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["dob"].widget = _dob_widget()
-        self.fields["dob"].help_text = _("You must be at least 18.")
+        self.fields["dob"].widget = _dob_widget()  # today's limits, not the import's
         if self.plan.tax_id is not None:
             self.fields["tax_number"] = self.plan.tax_id.field()
 
@@ -349,13 +382,7 @@ class KycForm(SpecFormMixin, DocumentNumberMixin, AddressForm):
         return "tax_number" in self.fields
 
     def clean_dob(self) -> date:
-        born: date = self.cleaned_data["dob"]
-        today = timezone.localdate()
-        if born < EARLIEST_BIRTH or born > today:
-            raise ValidationError(_("Enter your real date of birth."))
-        if born > _years_ago(today, ADULT_AGE):
-            raise ValidationError(_("You must be at least 18 to open an account."))
-        return born
+        return checked_birth_date(self.cleaned_data["dob"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

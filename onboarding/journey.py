@@ -21,14 +21,17 @@ from kyc.models import (
     CustomerState,
     Document,
     FixKind,
+    ProviderDocument,
     Status,
     Submission,
     Verification,
 )
+from kyc.providers.errors import ProviderError
 from kyc.providers.interface import Words
 from kyc.providers.registry import capabilities, get_provider
 from kyc.services.banks import banking_provider
-from kyc.services.corrections import fix_kind, fixable
+from kyc.services.corrections import fix_kind, fixable, may_hand_off
+from kyc.services.customers import verification_form_spec
 from kyc.services.submissions import ACTIVE
 
 logger = logging.getLogger(__name__)
@@ -136,6 +139,7 @@ class Progress:
     fix: FixKind = FixKind.NONE
     refused: str = ""  # the provider's refusal of the last submission, when there is one
     banks: list[BankAccount] = field(default_factory=list)
+    documents: list[ProviderDocument] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -144,6 +148,7 @@ class Progress:
         parts = [self.stage, v.status, v.failure_reason, str(v.corrections_used), self.refused]
         parts.append(json.dumps(v.action, sort_keys=True))
         parts += [f"{bank.pk}:{bank.status}" for bank in self.banks]
+        parts += [f"{d.pk}:{d.status}:{d.revision}" for d in self.documents]
         return "|".join(parts)
 
     @property
@@ -152,7 +157,7 @@ class Progress:
         undecided = {BankAccount.State.QUEUED, BankAccount.State.PROCESSING}
         if self.stage == "verified":
             return not any(bank.status in undecided for bank in self.banks)
-        return self.stage in {"team", "profile_refused", "not_submitted", "fix"}
+        return self.stage in {"team", "profile_refused", "not_submitted", "fix", "restart"}
 
     def context(self) -> dict[str, Any]:
         words = words_of(self.verification)
@@ -165,6 +170,15 @@ class Progress:
             "words": words,
             "banks": [bank_view(bank) for bank in self.banks],
         }
+
+    @property
+    def action_kind(self) -> str:
+        return str((self.verification.action or {}).get("kind") or "")
+
+    @property
+    def hand_off(self) -> bool:
+        """The applicant continues in the provider's pages (a POST to our hand-off)."""
+        return may_hand_off(self.verification)
 
     @property
     def action_url(self) -> str:
@@ -182,8 +196,10 @@ class Progress:
 def progress_of(verification: Verification) -> Progress:
     stage, refused = _stage(verification)
     progress = Progress(stage=stage, verification=verification, refused=refused)
-    if stage in {"fix", "team"}:
+    if stage in {"fix", "team", "restart"}:
         progress.fix = fix_kind(verification)
+    if capabilities(verification.provider).per_document_review:
+        progress.documents = current_documents(verification)
     if stage == "verified" and progress.banking:
         progress.banks = list(verification.bank_accounts.all())
     return progress
@@ -201,8 +217,27 @@ def _stage(verification: Verification) -> tuple[str, str]:
     if verification.status == Status.UNVERIFIED:
         return "not_submitted", refused
     if verification.status == Status.FAILED:
-        return ("fix" if fixable(verification) else "team"), refused
+        if fixable(verification):
+            return "fix", refused
+        return ("restart" if may_hand_off(verification) else "team"), refused
     return verification.status.lower(), ""  # action_required, processing or verified
+
+
+def current_documents(verification: Verification) -> list[ProviderDocument]:
+    """The provider's documents of the current case, newest first; replaced ones left out."""
+    rows = verification.provider_documents.exclude(status=ProviderDocument.State.SUPERSEDED)
+    if verification.provider_case_id:
+        rows = rows.filter(case_id=verification.provider_case_id)
+    return list(rows.order_by("-created_at", "-pk"))
+
+
+def hosted_documents(verification: Verification) -> list[str]:
+    """What the provider's pages will ask for, in the applicant's words ([] if unknown)."""
+    try:
+        spec = verification_form_spec(verification=verification)
+    except ProviderError:
+        return []
+    return [str(spec.document_labels.get(kind, kind)) for kind in spec.document_types]
 
 
 def bank_view(bank: BankAccount) -> dict[str, Any]:

@@ -241,6 +241,30 @@ KYC_STUCK_AFTER = env_int("KYC_STUCK_AFTER", 24 * 3600, minimum=60)
 # is on; every provider has a flag of its own.
 DOLLARPE_SANDBOX = env_bool("DOLLARPE_SANDBOX", True)
 
+# --- Rebilly --------------------------------------------------------------------------------
+# The API host (the local emulator by default); calls go to
+# {REBILLY_BASE_URL}/organizations/{REBILLY_ORGANIZATION_ID}/... with REB-APIKEY.
+REBILLY_BASE_URL = env_url("REBILLY_BASE_URL", "http://127.0.0.1:8200")
+REBILLY_ORGANIZATION_ID = env_str("REBILLY_ORGANIZATION_ID", "org-sandbox")
+REBILLY_API_KEY = env_str("REBILLY_API_KEY", "sk_sandbox_local")
+REBILLY_TIMEOUT = env_float("REBILLY_TIMEOUT", 10.0, minimum=0.1)
+# The HTTP Basic credentials Rebilly sends with every webhook (its service credential for
+# our host): anything else is refused with 401.
+REBILLY_WEBHOOK_USERNAME = env_str("REBILLY_WEBHOOK_USERNAME", "rebilly-webhooks")
+REBILLY_WEBHOOK_PASSWORD = env_str("REBILLY_WEBHOOK_PASSWORD", "sandbox-webhook-password")
+# What a KYC request asks for: identity proof always, proof of address and a selfie matching
+# the identity document when on; each document type may be tried this many times (0: no limit).
+REBILLY_REQUIRE_ADDRESS_PROOF = env_bool("REBILLY_REQUIRE_ADDRESS_PROOF", True)
+REBILLY_REQUIRE_SELFIE = env_bool("REBILLY_REQUIRE_SELFIE", True)
+REBILLY_MAX_ATTEMPTS = env_int("REBILLY_MAX_ATTEMPTS", 3, minimum=0)
+# Ask first for a credit-file check (API only; Canada's FINTRAC accepts it): a match fulfils
+# the request at once, and the documents above are the fallback.
+REBILLY_CREDIT_FILE = env_bool("REBILLY_CREDIT_FILE", False)
+# How long the applicant has to finish in Rebilly's pages (its default is one hour).
+REBILLY_REQUEST_TTL = env_int("REBILLY_REQUEST_TTL", 3600, minimum=300)
+# Sandbox-only behaviour (the credit-file "accept" rule and the like) is used only when on.
+REBILLY_SANDBOX = env_bool("REBILLY_SANDBOX", True)
+
 # --- Webhooks, polling and sweeper ---------------------------------------------------------
 # A webhook body larger than this is refused (413) without being read whole.
 WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 64 * 1024, minimum=1024)

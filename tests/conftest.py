@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 
 from sandbox.dollarpe.process import EmulatorProcess
+from sandbox.rebilly.process import RebillyEmulatorProcess
 from sandbox.s3 import create_private_bucket
 from tests.settings import SERVICES
 from tests.support import processes
@@ -75,6 +76,26 @@ def emulator(dollarpe_emulator: EmulatorProcess) -> Iterator[EmulatorProcess]:
     dollarpe_emulator.reset()
     yield dollarpe_emulator
     dollarpe_emulator.reset()
+
+
+@pytest.fixture(scope="session")
+def rebilly_emulator() -> Iterator[RebillyEmulatorProcess]:
+    """The Rebilly emulator as a real process, on the port the test settings chose."""
+    port = urlsplit(settings.REBILLY_BASE_URL).port
+    orgs = [(settings.REBILLY_ORGANIZATION_ID, settings.REBILLY_API_KEY)]
+    fast: dict[str, Any] = {"decision_delay": 0.2, "webhook_retry_delays": "0.2,0.5,1"}
+    with RebillyEmulatorProcess(port=port, orgs=orgs, **fast) as process:
+        yield process
+
+
+@pytest.fixture
+def rebilly(rebilly_emulator: RebillyEmulatorProcess, settings: Any) -> Iterator[Any]:
+    """Rebilly enabled and the default provider, its emulator wiped for the test."""
+    settings.KYC_PROVIDERS = ["dollarpe", "rebilly"]
+    settings.KYC_DEFAULT_PROVIDER = "rebilly"
+    rebilly_emulator.reset(config=True)
+    yield rebilly_emulator
+    rebilly_emulator.reset(config=True)
 
 
 @pytest.fixture(scope="session")

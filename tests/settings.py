@@ -35,6 +35,7 @@ if _env.get("KYC_TEST_OWNER") != _owner:
     _env["KYC_VAR_DIR"] = tempfile.mkdtemp(prefix="kyc-tests-")
     _env["AWS_S3_ENDPOINT_URL"] = f"http://127.0.0.1:{free_port()}"
     _env["DOLLARPE_BASE_URL"] = f"http://127.0.0.1:{free_port()}"
+    _env["REBILLY_BASE_URL"] = f"http://127.0.0.1:{free_port()}"
 _env["DJANGO_DEBUG"] = "false"
 _env["DJANGO_HTTPS"] = "false"
 _env["DJANGO_SECRET_KEY"] = "tests-only-secret-key-" + "x" * 40
@@ -52,6 +53,10 @@ if SERVICES.redis_url:
 _env["CELERY_TASK_DEFAULT_QUEUE"] = f"kyc-test-{_env['KYC_TEST_RUN']}"
 _env["DOLLARPE_API_KEY"] = "tests-key"
 _env["DOLLARPE_API_SECRET"] = "tests-secret"
+_env["REBILLY_ORGANIZATION_ID"] = "org-tests"
+_env["REBILLY_API_KEY"] = "sk_sandbox_tests"
+_env["REBILLY_WEBHOOK_USERNAME"] = "tests-webhooks"
+_env["REBILLY_WEBHOOK_PASSWORD"] = "tests-webhook-password"
 _env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 # Playwright's sync API runs an event loop in the test thread; the ORM calls around it are safe.
 _env["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

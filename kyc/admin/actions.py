@@ -21,8 +21,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from kyc.models import Verification
+from kyc.models import ProviderDocument, Verification
 from kyc.providers import registry
+from kyc.providers.interface import DocumentReviewProvider
 from kyc.services import staff
 from kyc.services.customers import routing_frozen
 from kyc.services.staff import StaffActionRefused, StaffResult
@@ -60,6 +61,11 @@ def can_force(verification: Verification) -> bool:
     return bool(registry.capabilities(verification.provider).sandbox_outcomes)
 
 
+def in_app(verification: Verification) -> bool:
+    """Our pages collected the data: there is a stored submission to send again."""
+    return registry.capabilities(verification.provider).collection == "in_app"
+
+
 def reroute_targets(verification: Verification) -> list[tuple[str, str]]:
     """(name, label) of the enabled providers this applicant could still be sent to."""
     if routing_frozen(verification):
@@ -88,6 +94,7 @@ DETAIL_ACTIONS = {
             lambda request, v: staff.staff_retry_submission(
                 verification_id=v.pk, actor=request.user
             ),
+            applies=in_app,
         ),
         DetailAction(
             "request_resubmission",
@@ -97,12 +104,14 @@ DETAIL_ACTIONS = {
                 verification_id=v.pk, actor=request.user, note=_note(request)
             ),
             takes_note=True,
+            applies=in_app,
         ),
         DetailAction(
             "resubmit",
             gettext_lazy("Resubmit the stored data"),
             "resubmit_verification",
             lambda request, v: staff.staff_resubmit(verification_id=v.pk, actor=request.user),
+            applies=in_app,
         ),
         DetailAction(
             "reset",
@@ -177,6 +186,73 @@ def run_detail_action(
         report(request, action.run(request, verification))
     except StaffActionRefused as exc:
         messages.error(request, str(exc))
+    return HttpResponseRedirect(reverse("admin:kyc_verification_change", args=[verification.pk]))
+
+
+# --- the provider's documents -------------------------------------------------------------
+REVIEW_PERMISSION = "kyc.review_provider_document"
+
+
+def may_review_documents(user: Any, verification: Verification) -> bool:
+    caps = registry.capabilities(verification.provider)
+    return caps.staff_document_review and bool(user.has_perm(REVIEW_PERMISSION))
+
+
+def documents_context(user: Any, verification: Verification) -> dict[str, Any]:
+    """What the verification page shows of the provider's own documents, and who may decide."""
+    if not registry.capabilities(verification.provider).per_document_review:
+        return {}
+    documents = list(verification.provider_documents.order_by("-created_at", "-pk"))
+    provider = registry.get_provider(verification.provider)
+    reviewer = may_review_documents(user, verification) and isinstance(
+        provider, DocumentReviewProvider
+    )
+    return {
+        "provider_documents": documents,
+        "may_review_documents": reviewer,
+        "rejection_choices": provider.rejection_choices() if reviewer else [],  # type: ignore[attr-defined]
+    }
+
+
+def run_document_review(
+    model_admin: VerificationAdminBase, request: HttpRequest, object_id: str, document_id: int
+) -> HttpResponse:
+    """Accept or refuse one of the provider's documents (POST, with the review permission)."""
+    verification = model_admin.get_object(request, object_id)
+    if verification is None:
+        raise Http404
+    document = ProviderDocument.objects.filter(pk=document_id, verification=verification).first()
+    if document is None:
+        raise Http404
+    if not may_review_documents(request.user, verification):
+        raise PermissionDenied
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "POST"})
+    decision = request.POST.get("decision", "")
+    if decision not in ("accept", "reject"):
+        messages.error(request, _("Choose to accept or to refuse the document."))
+    else:
+        allowed = {
+            code
+            for code, _label in documents_context(request.user, verification).get(
+                "rejection_choices", []
+            )
+        }
+        reason = request.POST.get("reason", "")
+        try:
+            if decision == "reject" and reason not in allowed:
+                raise StaffActionRefused(_("Choose why the document is refused."))
+            result = staff.staff_review_document(
+                document_id=document.pk,
+                actor=request.user,
+                accept=decision == "accept",
+                reason=reason,
+                message=request.POST.get("message", ""),
+            )
+        except StaffActionRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            report(request, result)
     return HttpResponseRedirect(reverse("admin:kyc_verification_change", args=[verification.pk]))
 
 

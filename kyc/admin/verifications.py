@@ -27,9 +27,11 @@ from django.utils.translation import gettext_lazy
 from kyc.admin.actions import (
     LIST_ACTIONS,
     MAX_BULK,
+    documents_context,
     offered_actions,
     reroute_targets,
     run_detail_action,
+    run_document_review,
 )
 from kyc.admin.base import ReadOnly, ReadOnlyInline, transition_text
 from kyc.admin.changelist import VerificationChangeList
@@ -358,6 +360,11 @@ class VerificationAdmin(ReadOnly, VerificationBase):
                 wrap(self.staff_action_view),
                 name="kyc_verification_staff_action",
             ),
+            path(
+                "<path:object_id>/documents/<int:document_id>/review/",
+                wrap(self.document_review_view),
+                name="kyc_verification_document_review",
+            ),
             *super().get_urls(),
         ]
 
@@ -376,6 +383,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
                 "staff_actions": offered_actions(request.user, verification),
                 "force_outcomes": capabilities(verification.provider).sandbox_outcomes,
                 "reroute_providers": reroute_targets(verification),
+                **documents_context(request.user, verification),
             }
         return super().change_view(request, object_id, form_url, context)
 
@@ -387,6 +395,11 @@ class VerificationAdmin(ReadOnly, VerificationBase):
 
     def staff_action_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
         return run_detail_action(self, request, object_id, action)
+
+    def document_review_view(
+        self, request: HttpRequest, object_id: str, document_id: int
+    ) -> HttpResponse:
+        return run_document_review(self, request, object_id, document_id)
 
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):

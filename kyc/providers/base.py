@@ -21,6 +21,7 @@ import requests
 from kyc.providers.errors import (
     AuthenticationError,
     InvalidResponseError,
+    InvalidWebhookError,
     PermanentProviderError,
     ProviderError,
     RateLimitedError,
@@ -125,14 +126,17 @@ class ProviderHttpClient:
         attempt: int = 1,
         headers: Mapping[str, str] | None = None,
         expect_body: bool = True,
+        also_ok: frozenset[int] = frozenset(),
     ) -> Answer:
         """Like request(), with the answer's status and headers (Location, rate limits...).
 
         `headers` are sent as well (an idempotency key, say), never over the signing or
-        authentication headers; `expect_body=False` accepts a 204 or an empty 2xx. A 401 is
-        retried once after reauthenticate() renewed the credentials.
+        authentication headers; `expect_body=False` accepts a 204 or an empty 2xx; `also_ok`
+        are other statuses that answer with the resource (a 303 "it exists already", say):
+        redirects are never followed. A 401 is retried once after reauthenticate() renewed
+        the credentials.
         """
-        call = _Call(method, path, body, endpoint or path, attempt, dict(headers or {}))
+        call = _Call(method, path, body, endpoint or path, attempt, dict(headers or {}), also_ok)
         try:
             return self._once(call, expect_body)
         except AuthenticationError as exc:
@@ -154,7 +158,7 @@ class ProviderHttpClient:
                 call.method, call.path, payload if call.body is not None else None, headers
             )
             status_code = response.status_code
-            return self._handle(response, expect_body)
+            return self._handle(response, expect_body, call.also_ok)
         except ProviderError as exc:
             error = exc
             raise
@@ -178,15 +182,22 @@ class ProviderHttpClient:
         url = self.base_url + path
         try:
             return self.session.request(
-                method, url, data=payload, headers=headers, timeout=self.timeout
+                method,
+                url,
+                data=payload,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
             )
         except requests.Timeout:
             raise TransientProviderError(f"timed out after {self.timeout:g} s") from None
         except requests.RequestException as exc:
             raise TransientProviderError(f"connection failed ({type(exc).__name__})") from None
 
-    def _handle(self, response: requests.Response, expect_body: bool) -> Answer:
-        if not 200 <= response.status_code < 300:
+    def _handle(
+        self, response: requests.Response, expect_body: bool, also_ok: frozenset[int]
+    ) -> Answer:
+        if not 200 <= response.status_code < 300 and response.status_code not in also_ok:
             raise self.error_for(response)
         if not response.content.strip():
             if expect_body:
@@ -219,3 +230,15 @@ class _Call:
     endpoint: str
     attempt: int
     headers: dict[str, str]
+    also_ok: frozenset[int] = frozenset()
+
+
+def json_object(body: bytes, malformed: type[InvalidWebhookError]) -> dict[str, Any]:
+    """A webhook body as a JSON object, or the provider's `malformed` error (a 400)."""
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise malformed("the body is not JSON") from None
+    if not isinstance(document, dict):
+        raise malformed("the body is not a JSON object")
+    return document

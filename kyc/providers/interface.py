@@ -73,6 +73,7 @@ class Capabilities:
 
 # The profile fields a provider may ask for on top of name, email, phone and countries.
 PROFILE_SPLIT_NAME = "split_name"  # given and family name apart
+PROFILE_DATE_OF_BIRTH = "date_of_birth"  # the customer is created with it
 
 
 @dataclass(frozen=True)
@@ -127,13 +128,19 @@ class DocumentSnapshot:
     """One document as the provider reviewed it (per_document_review)."""
 
     provider_document_id: str
-    type: str
-    status: str  # pending, reviewing, accepted, rejected, superseded
-    reason: str = ""  # neutral FailureReason
+    type: str  # kyc.models.ProviderDocument.Type
+    status: str  # kyc.models.ProviderDocument.State
+    reason: str = ""  # neutral FailureReason, when refused
+    provider_status: str = ""
     provider_reason: str = ""
-    reason_text: str = ""
-    attempts_left: int | None = None
-    revision: int | None = None
+    reason_text: str = ""  # the provider's message, for staff
+    label: str = ""  # how the applicant sees it named, e.g. "Passport"
+    user_text: str = ""  # when refused: why, in plain words for the applicant
+    subtype: str = ""
+    attempts_left: int | None = None  # tries left for this type of document (None: no limit)
+    revision: int | None = None  # orders what the provider reports of this document
+    case_id: str = ""
+    reviewed_by_staff: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,8 @@ class Outcome:
     action: Action | None = None
     documents: tuple[DocumentSnapshot, ...] = ()
     provider_customer_id: str | None = None  # set by a with_kyc provider's first submission
+    # The provider's case this is about (a hosted KYC request): `revision` counts within it.
+    provider_case_id: str | None = None
     revision: int | None = None  # orders what the provider reports; newer wins
     observed_at: datetime | None = None
 
@@ -336,7 +345,13 @@ class DocumentReviewProvider(Protocol):
         accept: bool,
         reason: str,
         message: str,
-    ) -> DocumentSnapshot: ...
+    ) -> DocumentSnapshot:
+        """Accept one document, or refuse it with one of rejection_choices() and a message."""
+        ...
+
+    def rejection_choices(self) -> list[tuple[str, str]]:
+        """(the provider's reason code, its label for staff) a refusal may give."""
+        ...
 
 
 @runtime_checkable

@@ -24,7 +24,7 @@ from kyc.services.routing import DEFAULT_RULE, route
 
 PROFILE_FIELDS = ("full_name", "email", "phone", "nationality", "non_resident", "residence_country")
 # Asked only when a provider needs them (Capabilities.profile_needs): blank otherwise.
-OPTIONAL_FIELDS = ("given_name", "family_name")
+OPTIONAL_FIELDS = ("given_name", "family_name", "date_of_birth")
 
 
 class ProfileFrozen(Exception):
@@ -39,7 +39,8 @@ class CreateOutcome:
 
 def _values(profile: dict[str, Any]) -> dict[str, Any]:
     values = {name: profile[name] for name in PROFILE_FIELDS}
-    values |= {name: profile.get(name) or "" for name in OPTIONAL_FIELDS}
+    values |= {name: profile.get(name) or "" for name in ("given_name", "family_name")}
+    values["date_of_birth"] = profile.get("date_of_birth") or None
     return values
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from kyc import jobs
 from kyc.models import Verification
 from kyc.providers.registry import get_provider
-from kyc.services.corrections import fixable
+from kyc.services.corrections import fixable, may_hand_off
 
 
 def email_after_commit(*, verification_id: int, template: str, **context: str) -> None:
@@ -30,4 +30,11 @@ def email_context(verification: Verification) -> dict[str, Any]:
         "words": provider.words,
         "banking": provider.capabilities.banking,
         "fixable": fixable(verification),
+        # Back to the provider's pages: to start again, or to send a refused document anew.
+        "hand_off": may_hand_off(verification),
+        "refused": [
+            d.user_text
+            for d in verification.provider_documents.filter(status="rejected").order_by("-pk")[:3]
+            if d.user_text
+        ],
     }

@@ -19,16 +19,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kyc import jobs
-from kyc.models import Document, FixKind, Status, Submission, Verification
+from kyc.models import Document, FixKind, ProviderDocument, Status, Submission, Verification
 from kyc.providers.errors import ProviderError
-from kyc.providers.interface import CorrectionPart, Outcome
+from kyc.providers.interface import CorrectionPart, DocumentReviewProvider, Outcome
 from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
 from kyc.services.corrections import UPDATE_KINDS, fix_kind
 from kyc.services.customers import verification_reroute
 from kyc.services.notify import email_after_commit
 from kyc.services.polling import verification_refresh
-from kyc.services.status import verification_reset_local
+from kyc.services.status import documents_apply, verification_reset_local
 from kyc.services.submissions import SubmissionRefused, submission_create
 
 NOTE_MAX_LENGTH = 2000
@@ -345,6 +345,64 @@ def staff_reroute(*, verification_id: int, actor: Any, provider: str) -> StaffRe
     except ValueError as exc:
         return StaffResult(False, _("Cannot route to another provider: %s.") % exc)
     return StaffResult(True, _("Now with %s.") % get_provider(moved.provider).label)
+
+
+# --- the provider's documents (Capabilities.staff_document_review) ---------------------------
+REVIEWABLE = {ProviderDocument.State.PENDING, ProviderDocument.State.REVIEWING}
+
+
+def staff_review_document(
+    *, document_id: int, actor: Any, accept: bool, reason: str = "", message: str = ""
+) -> StaffResult:
+    """Accept or refuse one document at the provider, then apply what follows from it.
+
+    A refusal needs the provider's reason code and a message for the applicant. The
+    document's new state is kept at once; the case's status is fetched again, since
+    accepting the last document may verify the applicant.
+    """
+    document = ProviderDocument.objects.select_related("verification").get(pk=document_id)
+    verification = document.verification
+    provider = get_provider(verification.provider, verification_id=verification.pk)
+    if not isinstance(provider, DocumentReviewProvider):
+        return StaffResult(False, _("This provider does not take document decisions from us."))
+    message = clean_note(message, required=not accept)[:255]
+    if not accept and not reason:
+        raise StaffActionRefused(_("Choose why the document is refused."))
+    if document.status not in REVIEWABLE:
+        return StaffResult(
+            False, _("The document is already %s.") % document.get_status_display().lower()
+        )
+    verb = "accepted" if accept else "rejected"
+    try:
+        snapshot = provider.review_document(
+            verification,
+            document.provider_document_id,
+            accept=accept,
+            reason=reason,
+            message=message,
+        )
+    except ProviderError as exc:
+        return _provider_failed(verification, f"document_{verb}_failed", actor, exc)
+    with transaction.atomic():
+        locked = Verification.objects.select_for_update().get(pk=verification.pk)
+        documents_apply(verification=locked, documents=(snapshot,))
+        said = f" ({reason}: {message})" if not accept else ""
+        audit_record(
+            verification=locked,
+            action=f"document_{verb}",
+            source="staff",
+            actor=actor,
+            from_status=locked.status,
+            to_status=locked.status,
+            note=f"{document.get_type_display()} {document.provider_document_id}{said}",
+        )
+    done = _("Document accepted.") if accept else _("Document refused.")
+    try:
+        verification_refresh(verification_id=verification.pk, source="staff", actor=actor)
+    except ProviderError:
+        # The decision is made; polling and the provider's webhooks bring the status.
+        return StaffResult(True, f"{done} {_('The status will follow.')}")
+    return StaffResult(True, done)
 
 
 # --- note ------------------------------------------------------------------------------------

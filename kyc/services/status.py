@@ -9,8 +9,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from kyc.models import FailureReason, Status, Verification
-from kyc.providers.interface import Action, Outcome
+from kyc.models import FailureReason, ProviderDocument, Status, Verification
+from kyc.providers.interface import Action, DocumentSnapshot, Outcome
 from kyc.services.audit import audit_record
 from kyc.services.notify import email_after_commit
 
@@ -18,6 +18,9 @@ from kyc.services.notify import email_after_commit
 CLOCK_SLACK = timedelta(seconds=5)
 DECIDED = {Status.VERIFIED, Status.FAILED}
 REASON_MAX = 255  # Verification.provider_reason
+# Actions that hand the applicant to the provider's pages: their link is signed and short-lived,
+# fetched afresh at each hand-off (kyc/services/hosted.py), never kept.
+HANDED_OFF = {"hosted", "reupload"}
 
 
 @dataclass(frozen=True)
@@ -31,13 +34,16 @@ def _stored(outcome: Outcome) -> dict[str, Any]:
     only while waiting for the applicant, the provider's words beside the neutral ones."""
     failed = outcome.status == Status.FAILED
     waiting = outcome.status == Status.ACTION_REQUIRED
-    return {
+    stored = {
         "status": outcome.status,
         "failure_reason": (outcome.reason or FailureReason.OTHER) if failed else "",
         "provider_status": outcome.provider_status or outcome.status,
         "provider_reason": outcome.provider_reason[:REASON_MAX] if failed else "",
         "action": action_json(outcome.action) if waiting else None,
     }
+    if outcome.provider_case_id is not None:
+        stored["provider_case_id"] = outcome.provider_case_id[:64]
+    return stored
 
 
 def action_json(action: Action | None) -> dict[str, Any] | None:
@@ -45,7 +51,7 @@ def action_json(action: Action | None) -> dict[str, Any] | None:
         return None
     return {
         "kind": action.kind,
-        "url": action.url,
+        "url": "" if action.kind in HANDED_OFF else action.url,
         "expires_at": action.expires_at.isoformat() if action.expires_at else None,
         "questions": [
             {"key": q.key, "prompt": q.prompt, "options": list(q.options)} for q in action.questions
@@ -69,7 +75,8 @@ def _refusal(
         return "a verified customer is never downgraded by an update"
     if stored["status"] == Status.UNVERIFIED:
         return "only a reset makes a customer unverified"
-    if _older_revision(revision, current.provider_revision):
+    same_case = stored.get("provider_case_id", current.provider_case_id) == current.provider_case_id
+    if same_case and _older_revision(revision, current.provider_revision):
         return "the event is older than the current status (an older revision)"
     if occurred_at is not None and occurred_at < current.status_changed_at - CLOCK_SLACK:
         return "the event is older than the current status"
@@ -124,11 +131,16 @@ def verification_apply_outcome(
     occurred_at: datetime | None = None,
     note: str = "",
 ) -> StatusChange:
-    """A provider's Outcome (a submission's answer, a poll, a webhook) applied as above."""
+    """A provider's Outcome (a submission's answer, a poll, a webhook) applied as above.
+
+    The documents it reports (per-document review) are kept whatever the status does,
+    each newer revision replacing an older one, never the other way round.
+    """
     stored = _stored(outcome)
     occurred_at = occurred_at or outcome.observed_at
     with transaction.atomic():
         current = Verification.objects.select_for_update().get(pk=verification_id)
+        documents_apply(verification=current, documents=outcome.documents)
         refusal = _refusal(current, stored, outcome.revision, occurred_at)
         if refusal:
             if not _same(current, stored):
@@ -182,6 +194,8 @@ def _move(
         email_after_commit(verification_id=current.pk, template="verified")
     elif status == Status.FAILED:
         email_after_commit(verification_id=current.pk, template="failed")
+    elif (stored["action"] or {}).get("kind") == "reupload":
+        email_after_commit(verification_id=current.pk, template="document_refused")
 
 
 def verification_reset_local(*, verification_id: int, source: str, actor: Any, note: str) -> None:
@@ -208,3 +222,66 @@ def verification_reset_local(*, verification_id: int, source: str, actor: Any, n
             to_status=Status.UNVERIFIED,
             note=note,
         )
+
+
+# --- the provider's documents (Capabilities.per_document_review) -------------------------------
+DOCUMENT_FIELDS = (
+    "case_id",
+    "type",
+    "subtype",
+    "status",
+    "reason",
+    "provider_status",
+    "provider_reason",
+    "reason_text",
+    "label",
+    "user_text",
+    "attempts_left",
+    "revision",
+    "reviewed_by_staff",
+)
+
+
+def documents_apply(*, verification: Verification, documents: tuple[DocumentSnapshot, ...]) -> int:
+    """Create or update the verification's provider documents; how many changed.
+
+    A snapshot older than the stored one (a lower revision) is ignored, so deliveries
+    that arrive out of order never undo a newer decision. Call it inside the
+    verification's row lock (verification_apply_outcome does).
+    """
+    if not documents:
+        return 0
+    existing = {
+        row.provider_document_id: row
+        for row in ProviderDocument.objects.filter(
+            verification=verification,
+            provider_document_id__in=[d.provider_document_id for d in documents],
+        )
+    }
+    changed = 0
+    for snapshot in documents:
+        values = {name: _document_value(snapshot, name) for name in DOCUMENT_FIELDS}
+        row = existing.get(snapshot.provider_document_id)
+        if row is None:
+            ProviderDocument.objects.create(
+                verification=verification,
+                provider_document_id=snapshot.provider_document_id[:64],
+                **values,
+            )
+            changed += 1
+            continue
+        if _older_revision(snapshot.revision, row.revision):
+            continue
+        if all(getattr(row, name) == value for name, value in values.items()):
+            continue
+        ProviderDocument.objects.filter(pk=row.pk).update(**values, updated_at=timezone.now())
+        changed += 1
+    return changed
+
+
+def _document_value(snapshot: DocumentSnapshot, name: str) -> Any:
+    value = getattr(snapshot, name)
+    limits = {"reason_text": 255, "user_text": 255, "label": 100, "case_id": 64, "subtype": 40}
+    if name in limits and isinstance(value, str):
+        return value[: limits[name]]
+    return value

@@ -129,7 +129,12 @@ class RebillyEmulatorProcess(EmulatorProcessBase):
             token = parse_qs(urlsplit(token_or_url).query).get("token", [""])[0]
         else:
             token = token_or_url
-        page = self._http.get(f"{self.base_url}/gatherer", params={"token": token}, timeout=30)
+        page = self._http.get(
+            f"{self.base_url}/gatherer",
+            params={"token": token},
+            allow_redirects=False,
+            timeout=30,
+        )
         if page.status_code == 302:
             return page.headers["Location"]
         inputs = set(_FILE_INPUT.findall(page.text))

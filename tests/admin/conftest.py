@@ -22,12 +22,14 @@ from onboarding.celery import app as celery_app
 PASSWORD = "officer-password-for-tests"
 ROLES = importlib.import_module("kyc.migrations.0003_compliance_groups")
 REROUTE = importlib.import_module("kyc.migrations.0007_neutral_reasons")
+DOCUMENTS = importlib.import_module("kyc.migrations.0008_provider_documents")
 
 
 def ensure_roles() -> None:
     """The groups as the data migrations make them (again after a flush: they are idempotent)."""
     ROLES.ensure_groups(django_apps)
     REROUTE._officer_may_reroute(django_apps)
+    DOCUMENTS.grant(django_apps)
 
 
 def staff_member(group: str, username: str | None = None) -> Any:

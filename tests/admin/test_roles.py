@@ -21,6 +21,7 @@ ACTION_CODENAMES = {
     "add_note",
     "reprocess_webhookevent",
     "reroute_verification",  # migration 0007
+    "review_provider_document",  # migration 0008
 }
 
 
@@ -30,7 +31,7 @@ def codenames(group: str) -> set[str]:
 
 def test_the_migration_creates_both_groups_with_their_permissions():
     viewer, officer = codenames(ROLES.VIEWER), codenames(ROLES.OFFICER)
-    assert viewer == {f"view_{model}" for model in ROLES.KYC_MODELS}
+    assert viewer == {f"view_{model}" for model in ROLES.KYC_MODELS} | {"view_providerdocument"}
     assert officer == viewer | ACTION_CODENAMES | {"view_unmasked_identity"}
     editing = {
         f"{verb}_{model}" for verb in ("add", "change", "delete") for model in ROLES.KYC_MODELS

@@ -14,10 +14,12 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from kyc.models import Status, Verification
+from kyc.models import ProviderDocument, Status, Verification
 from kyc.services.polling import verification_refresh
 from onboarding.celery import app as celery_app
 from tests.admin.conftest import PASSWORD, ROLES, staff_member, verification_row
+from tests.onboarding.browser_steps import screenshot
+from tests.rebilly.conftest import applicant, documents_of, hand_off
 from tests.support.builders import customer, processing, queued_submission, sent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -97,3 +99,36 @@ def test_an_officer_asks_a_user_to_resubmit(desk, live_server, emulator, eager_t
     (email,) = [m for m in mail.outbox if "correct" in m.subject]
     assert "Type the PAN exactly as on the card." in email.body
     assert "What to send again: Tax number" in email.body
+
+
+def test_an_officer_refuses_then_accepts_documents_at_the_provider(desk, live_server, rebilly):
+    verification = applicant(full_name="Grace Hopper", given_name="Grace", family_name="Hopper")
+    gatherer = hand_off(verification).url
+    rebilly.gatherer_submit(gatherer, {"identity-proof": "review", "address-proof": "review"})
+    verification_refresh(verification_id=verification.pk)
+
+    desk.goto(live_server.url + f"/admin/kyc/verification/{verification.pk}/change/")
+    table = desk.locator(".kyc-documents")
+    expect(table).to_contain_text("Identity document")
+    expect(table).to_contain_text("Waiting for review")
+    address = desk.locator(".kyc-document", has_text="Proof of address")
+    address.get_by_label("Why").select_option("document-unreadable")
+    address.get_by_label("Message for the applicant").fill("The photo is too dark to read")
+    address.get_by_role("button", name="Refuse").click()
+    expect(messages(desk)).to_contain_text("Document refused.")
+    identity = desk.locator(".kyc-document", has_text="Identity document")
+    identity.get_by_role("button", name="Accept").click()
+    expect(messages(desk)).to_contain_text("Document accepted.")
+    screenshot(desk, "rebilly-admin-documents")
+
+    verification.refresh_from_db()
+    at_rebilly = {
+        d["documentType"]: d["status"] for d in documents_of(rebilly, verification.provider_case_id)
+    }
+    assert at_rebilly == {"identity-proof": "accepted", "address-proof": "rejected"}
+    rows = dict(
+        ProviderDocument.objects.filter(verification=verification).values_list("type", "status")
+    )
+    assert rows == {"identity": "accepted", "address": "rejected"}
+    verification.refresh_from_db()
+    assert verification.status == Status.ACTION_REQUIRED  # the applicant uploads a new proof

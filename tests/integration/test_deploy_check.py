@@ -65,3 +65,32 @@ def test_a_cache_on_this_machine_beside_a_shared_broker_is_flagged():
     result = _check(CACHE_URL="file:///var/cache/kyc")
     assert result.returncode != 0
     assert "onboarding.W006" in result.stderr
+
+
+REBILLY_LIVE = {
+    "KYC_PROVIDERS": "dollarpe,rebilly",
+    "REBILLY_BASE_URL": "https://api.rebilly.com",
+    "REBILLY_ORGANIZATION_ID": "org-live",
+    "REBILLY_API_KEY": "sk_live_0123456789abcdef",
+    "REBILLY_WEBHOOK_USERNAME": "kyc-webhooks",
+    "REBILLY_WEBHOOK_PASSWORD": "a-long-random-webhook-password",
+    "REBILLY_SANDBOX": "false",
+}
+
+
+def test_rebilly_with_live_values_reports_nothing():
+    result = _check(**REBILLY_LIVE)
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_rebilly_sandbox_mode_a_sandbox_key_or_the_default_password_against_live_are_errors():
+    cases = {
+        "kyc.rebilly.E001": {"REBILLY_SANDBOX": "true"},
+        "kyc.rebilly.E002": {"REBILLY_API_KEY": "sk_sandbox_0123"},
+        "kyc.rebilly.E003": {"REBILLY_WEBHOOK_PASSWORD": "short"},
+        "kyc.rebilly.W001": {"REBILLY_BASE_URL": "http://127.0.0.1:8200"},
+    }
+    for code, overrides in cases.items():
+        result = _check(**(REBILLY_LIVE | overrides))
+        assert result.returncode != 0, code
+        assert code in result.stderr, (code, result.stderr)

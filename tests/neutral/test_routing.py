@@ -192,14 +192,18 @@ def test_the_rules_come_from_the_environment_and_are_checked_at_start_up():
 
 
 def test_a_provider_needing_pages_this_version_lacks_cannot_be_enabled(settings):
-    hosted = dataclasses.replace(second_provider.SecondProvider.capabilities, collection="hosted")
+    # Hosted collection has its pages now (/verify/continue/); challenge questions not yet.
+    asking = dataclasses.replace(
+        second_provider.SecondProvider.capabilities, collection="hosted", challenge_questions=True
+    )
     settings.KYC_PROVIDER_BACKENDS = {"hosted": "tests.neutral.test_routing.HostedProvider"}
     settings.KYC_PROVIDERS = ["dollarpe", "hosted"]
-    HostedProvider.capabilities = hosted
-    with pytest.raises(
-        SystemCheckError, match="provider 'hosted' needs hosted collection, which this version"
-    ):
+    HostedProvider.capabilities = asking
+    with pytest.raises(SystemCheckError) as refused:
         call_command("check")
+    message = str(refused.value)
+    assert "provider 'hosted' needs challenge questions, which this version" in message
+    assert "hosted collection" not in message
 
 
 class HostedProvider(second_provider.SecondProvider):

@@ -3,7 +3,9 @@ allowed by the bucket, the webhook registered with the emulator, and what a pers
 
 from __future__ import annotations
 
+import os
 import uuid
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +30,15 @@ def connect(live_server_url: str) -> None:
         origins=[live_server_url],
     )
     DollarPeClient.from_settings().register_webhook(live_server_url + WEBHOOK_PATH)
+
+
+def screenshot(page: Any, name: str) -> None:
+    """A full-page picture for a person to look at, kept only when KYC_SCREENSHOTS names a
+    folder (e.g. `KYC_SCREENSHOTS=/tmp/shots make test`)."""
+    folder = os.environ.get("KYC_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def file(name: str, content: bytes, mime: str) -> dict[str, Any]:

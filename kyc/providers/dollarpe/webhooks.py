@@ -7,7 +7,6 @@ with our own key pair; X-TIMESTAMP must be within the tolerance window.
 from __future__ import annotations
 
 import hmac
-import json
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -15,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from kyc.providers.base import json_object
 from kyc.providers.dollarpe.signing import canonical_json, signature
 from kyc.providers.errors import InvalidWebhookError
 
@@ -77,13 +77,7 @@ def _check_timestamp(raw: str, tolerance: int, now: float) -> None:
 
 
 def _parse_json(body: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise MalformedWebhook("the body is not JSON") from None
-    if not isinstance(document, dict):
-        raise MalformedWebhook("the body is not a JSON object")
-    return document
+    return json_object(body, MalformedWebhook)
 
 
 def check_signature(

@@ -1,0 +1,1 @@
+"""Rebilly: customers, hosted KYC requests reviewed document by document, Basic-auth webhooks."""
