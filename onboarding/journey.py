@@ -223,12 +223,22 @@ def _stage(verification: Verification) -> tuple[str, str]:
     return verification.status.lower(), ""  # action_required, processing or verified
 
 
+# Documents the applicant sends; others (a credit file) are checked without them.
+APPLICANT_DOCUMENTS = (ProviderDocument.Type.IDENTITY, ProviderDocument.Type.ADDRESS)
+
+
 def current_documents(verification: Verification) -> list[ProviderDocument]:
-    """The provider's documents of the current case, newest first; replaced ones left out."""
-    rows = verification.provider_documents.exclude(status=ProviderDocument.State.SUPERSEDED)
+    """The applicant's documents of the current case: the newest of each type (an older
+    refusal of a type sent again is history, kept for staff)."""
+    rows = verification.provider_documents.exclude(status=ProviderDocument.State.SUPERSEDED).filter(
+        type__in=APPLICANT_DOCUMENTS
+    )
     if verification.provider_case_id:
         rows = rows.filter(case_id=verification.provider_case_id)
-    return list(rows.order_by("-created_at", "-pk"))
+    newest: dict[str, ProviderDocument] = {}
+    for row in rows.order_by("-created_at", "-pk"):
+        newest.setdefault(row.type, row)
+    return sorted(newest.values(), key=lambda row: APPLICANT_DOCUMENTS.index(row.type))
 
 
 def hosted_documents(verification: Verification) -> list[str]:

@@ -260,10 +260,47 @@ REBILLY_MAX_ATTEMPTS = env_int("REBILLY_MAX_ATTEMPTS", 3, minimum=0)
 # Ask first for a credit-file check (API only; Canada's FINTRAC accepts it): a match fulfils
 # the request at once, and the documents above are the fallback.
 REBILLY_CREDIT_FILE = env_bool("REBILLY_CREDIT_FILE", False)
+# New KYC requests an applicant may start after one expired or was abandoned.
+REBILLY_RESTARTS = env_int("REBILLY_RESTARTS", 3, minimum=0)
+# Where Rebilly's document gatherer lives [GATH]: the applicant is sent to no other host
+# (in the sandbox, REBILLY_BASE_URL's host too, where the emulator serves it).
+REBILLY_GATHERER_HOSTS = env_list("REBILLY_GATHERER_HOSTS", ["verification.comply.services"])
 # How long the applicant has to finish in Rebilly's pages (its default is one hour).
 REBILLY_REQUEST_TTL = env_int("REBILLY_REQUEST_TTL", 3600, minimum=300)
 # Sandbox-only behaviour (the credit-file "accept" rule and the like) is used only when on.
 REBILLY_SANDBOX = env_bool("REBILLY_SANDBOX", True)
+
+# --- Qolo -----------------------------------------------------------------------------------
+# The API host (the local emulator by default); calls go to {QOLO_BASE_URL}/api/v1/... with a
+# Bearer token from /api/v1/auth/login (QOLO_LOGIN_ID, QOLO_API_KEY), kept in the shared cache.
+QOLO_BASE_URL = env_url("QOLO_BASE_URL", "http://127.0.0.1:8300")
+QOLO_LOGIN_ID = env_str("QOLO_LOGIN_ID", "sandbox-login")
+QOLO_API_KEY = env_str("QOLO_API_KEY", "sandbox-api-key")
+# The login body's key names, which Qolo's pages disagree on: login_id/api_key ("snake") or
+# loginid/apikey ("flat").
+QOLO_LOGIN_KEYS = env_choice("QOLO_LOGIN_KEYS", "snake", ("snake", "flat"))
+# A token is reused for its life (12 hours) less this margin, then asked for again.
+QOLO_TOKEN_TTL = env_int("QOLO_TOKEN_TTL", 12 * 3600, minimum=60)
+QOLO_TOKEN_MARGIN = env_int("QOLO_TOKEN_MARGIN", 600, minimum=0)
+QOLO_PROGRAM_GUID = env_str("QOLO_PROGRAM_GUID", "7c4f8e2a-1b3d-4e5f-8a9b-0c1d2e3f4a5b")
+# The secret of our webhook subscription: x-qolo-signature is its HMAC-SHA256 of the body.
+QOLO_WEBHOOK_SECRET = env_str("QOLO_WEBHOOK_SECRET", "sandbox-webhook-secret")
+QOLO_TIMEOUT = env_float("QOLO_TIMEOUT", 15.0, minimum=0.1)
+# The US SSN, sent as an identification: Qolo's published GovtIDType has no SSN value, so the
+# type it goes under is a setting (COUNTRYID by default).
+QOLO_ASK_SSN = env_bool("QOLO_ASK_SSN", True)
+QOLO_SSN_ID_TYPE = env_choice(
+    "QOLO_SSN_ID_TYPE", "COUNTRYID", ("COUNTRYID", "NOTPROVIDED", "PASSPORT", "DRIVERLICENSE")
+)
+# Send the selfie as document.face_image (a field only Qolo's live page documents).
+QOLO_SEND_SELFIE = env_bool("QOLO_SEND_SELFIE", True)
+# Corrections an applicant may send (Qolo documents no limit).
+QOLO_CORRECTION_LIMIT = env_int("QOLO_CORRECTION_LIMIT", 3, minimum=0)
+# Seconds without news before a Qolo verification is asked again: Qolo sends no failure webhook,
+# so polling is how a failure arrives (never more than once a minute per person).
+QOLO_POLL_AFTER = env_int("QOLO_POLL_AFTER", 60, minimum=60)
+# Sandbox-only behaviour is allowed only when on.
+QOLO_SANDBOX = env_bool("QOLO_SANDBOX", True)
 
 # --- Webhooks, polling and sweeper ---------------------------------------------------------
 # A webhook body larger than this is refused (413) without being read whole.

@@ -20,6 +20,7 @@ from kyc.admin.base import ReadOnly, verification_link
 from kyc.admin.display import badge, mask
 from kyc.admin.filters import EstimatedCountPaginator
 from kyc.models import WebhookEvent
+from kyc.providers.redaction import strip_query
 from kyc.providers.registry import get_provider, known
 
 if TYPE_CHECKING:
@@ -106,7 +107,9 @@ class WebhookEventAdmin(ReadOnly, WebhookEventBase):
     @admin.display(description=gettext_lazy("Raw body"))
     def body_shown(self, obj: WebhookEvent) -> SafeString:
         try:
-            text = json.dumps(json.loads(obj.body), indent=2, sort_keys=True)
+            # Links lose their query: a provider's signed link (a document gatherer's
+            # session token, say) is not for staff to open.
+            text = json.dumps(_links_without_query(json.loads(obj.body)), indent=2, sort_keys=True)
         except ValueError:
             text = obj.body
         return format_html('<pre class="kyc-raw">{}</pre>', text)
@@ -170,3 +173,13 @@ class WebhookEventAdmin(ReadOnly, WebhookEventBase):
             "can_reprocess": self.has_reprocess_permission(request),
         }
         return super().change_view(request, object_id, form_url, context)
+
+
+def _links_without_query(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {name: _links_without_query(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_links_without_query(item) for item in value]
+    if isinstance(value, str) and value.startswith(("http://", "https://")) and "?" in value:
+        return strip_query(value) + "?(query hidden)"
+    return value

@@ -69,6 +69,8 @@ class Capabilities:
     status_needs_polling: frozenset[str] = frozenset()
     # Profile fields beyond the common ones that the provider needs at the profile step.
     profile_needs: frozenset[str] = frozenset()
+    # Seconds without news before a verification is polled (None: KYC_POLL_AFTER).
+    poll_after: int | None = None
 
 
 # The profile fields a provider may ask for on top of name, email, phone and countries.
@@ -317,7 +319,12 @@ class Provider(Protocol):
 class HostedProvider(Protocol):
     """collection == "hosted": the provider's own pages collect the data and documents."""
 
-    def start_hosted(self, verification: Verification, *, return_url: str) -> Outcome: ...
+    def start_hosted(
+        self, verification: Verification, *, return_url: str, start_new: bool = True
+    ) -> Outcome:
+        """The current case while it is open (or decided), else, when `start_new`, a new one."""
+        ...
+
     def returned(self, verification: Verification, query: Mapping[str, str]) -> Outcome: ...
 
 

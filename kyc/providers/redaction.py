@@ -14,6 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 # A value under a key containing one of these is an identity number or a secret.
 SECRET_KEY_PARTS = ("number", "tax", "ssn", "vpa", "iban", "password", "secret", "token", "key")
+# ...and of these, nothing at all is kept.
+WHOLLY_SECRET = ("password", "secret", "token", "api_key", "apikey")
 LONGEST_KEPT = 256  # characters; longer is a document inline, or worse: never stored
 
 
@@ -34,7 +36,10 @@ def redact_by_name(value: Any, key: str = "") -> Any:
         return [redact_by_name(item, key) for item in value]
     if not isinstance(value, str) or not value:
         return value
-    if any(part in key.lower() for part in SECRET_KEY_PARTS):
+    lowered = key.lower()
+    if any(part in lowered for part in WHOLLY_SECRET):
+        return "•••"  # a credential: not even its length or its end
+    if any(part in lowered for part in SECRET_KEY_PARTS):
         return mask(value)
     if len(value) > LONGEST_KEPT:
         return f"<{len(value)} characters, not kept>"

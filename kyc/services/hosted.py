@@ -10,6 +10,7 @@ way back proves nothing by itself: the case is fetched and applied like any repo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, cast
 
 from django.db import transaction
@@ -20,8 +21,11 @@ from kyc.models import Status, Verification
 from kyc.providers.interface import HostedProvider, Outcome
 from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
-from kyc.services.corrections import may_hand_off, may_restart
+from kyc.services.corrections import may_hand_off
 from kyc.services.status import StatusChange, verification_apply_outcome
+
+# A status fetched this recently is not fetched again when the applicant reloads the way back.
+RETURN_FRESH = timedelta(seconds=10)
 
 
 class HandOffRefused(Exception):
@@ -38,36 +42,42 @@ class HandOff:
 def verification_hand_off(*, verification_id: int, return_url: str, actor: Any) -> HandOff:
     """Send the applicant to the provider: its open case, or a new one.
 
-    The row is locked while the provider is asked, so two tabs posting at once make one
-    case: the second waits, then finds the first one's case open and reuses it.
-    Raises HandOffRefused, or the provider's errors (a TransientProviderError when it is
-    away: nothing changed, the applicant may try again).
+    The row is locked while the provider is asked, and the case is recorded before the
+    lock is released, so two tabs posting at once make one case: the second waits, then
+    finds the first one's case and reuses it. (Other news for this one applicant waits
+    meanwhile, at most the provider's timeout.) A new case after an earlier one is a
+    restart, counted against the provider's limit. Raises HandOffRefused, or the
+    provider's errors (a TransientProviderError when it is away: nothing changed).
     """
     with transaction.atomic():
         verification = Verification.objects.select_for_update().get(pk=verification_id)
         if not may_hand_off(verification):
             raise HandOffRefused(f"nothing to continue with ({verification.status})")
-        restart = may_restart(verification)
+        previous = verification.provider_case_id
         provider = cast(
             HostedProvider, get_provider(verification.provider, verification_id=verification.pk)
         )
-        outcome = provider.start_hosted(verification, return_url=return_url)
-        new_case = outcome.provider_case_id != verification.provider_case_id
+        outcome = provider.start_hosted(
+            verification, return_url=return_url, start_new=verification.corrections_left != 0
+        )
+        case = (outcome.provider_case_id or "")[:64]
         fields: dict[str, Any] = {}
-        if new_case and restart:
-            fields["corrections_used"] = F("corrections_used") + 1
-        if verification.submitted_at is None or new_case:
+        if case and case != previous:
+            fields = {"provider_case_id": case, "provider_revision": None}
+            fields["submitted_at"] = timezone.now()
+            if previous:
+                fields["corrections_used"] = F("corrections_used") + 1
+            audit_record(
+                verification=verification,
+                action="hosted_restarted" if previous else "hosted_started",
+                source="user",
+                actor=actor,
+                note=f"provider case {case}",
+            )
+        elif verification.submitted_at is None:
             fields["submitted_at"] = timezone.now()
         if fields:
             Verification.objects.filter(pk=verification.pk).update(**fields)
-        if new_case:
-            audit_record(
-                verification=verification,
-                action="hosted_restarted" if restart else "hosted_started",
-                source="user",
-                actor=actor,
-                note=f"provider case {outcome.provider_case_id}",
-            )
     change = verification_apply_outcome(
         verification_id=verification_id,
         outcome=outcome,
@@ -83,10 +93,15 @@ def verification_returned(*, verification_id: int, hint: str) -> StatusChange:
     trusted); the case is fetched and applied. Raises TransientProviderError when the
     provider is away (the caller schedules a refresh)."""
     verification = Verification.objects.get(pk=verification_id)
+    checked = verification.last_checked_at
+    if checked is not None and timezone.now() - checked < RETURN_FRESH:
+        # Reloading the way back asks the provider again only now and then.
+        return StatusChange(False, "checked a moment ago")
     provider = cast(
         HostedProvider, get_provider(verification.provider, verification_id=verification.pk)
     )
     outcome = provider.returned(verification, {"info": hint})
+    Verification.objects.filter(pk=verification.pk).update(last_checked_at=timezone.now())
     return verification_apply_outcome(
         verification_id=verification_id,
         outcome=outcome,

@@ -34,7 +34,9 @@ def email_context(verification: Verification) -> dict[str, Any]:
         "hand_off": may_hand_off(verification),
         "refused": [
             d.user_text
-            for d in verification.provider_documents.filter(status="rejected").order_by("-pk")[:3]
+            for d in verification.provider_documents.filter(
+                status="rejected", case_id=verification.provider_case_id
+            ).order_by("-pk")[:3]
             if d.user_text
         ],
     }

@@ -80,9 +80,9 @@ def _due_customers(now: datetime) -> dict[int, datetime | None]:
     quiet = now - timedelta(seconds=settings.KYC_POLL_AFTER)
     interval = max(settings.KYC_POLL_AFTER, settings.KYC_POLL_MIN_INTERVAL)
     rested = now - timedelta(seconds=interval)
-    rested_q = Q(last_checked_at__isnull=True) | Q(last_checked_at__lte=rested)
     kyc = (
-        Verification.objects.filter(rested_q, polled_statuses(), status_changed_at__lte=quiet)
+        Verification.objects.filter(_quiet_enough(now), polled_statuses())
+        .filter(_rested_enough(now))
         .order_by(F("last_checked_at").asc(nulls_first=True), "pk")
         .values_list("pk", "last_checked_at")[:POLL_BATCH]
     )
@@ -101,6 +101,39 @@ def _due_customers(now: datetime) -> dict[int, datetime | None]:
         .distinct()[:POLL_BATCH]
     )
     return dict([*kyc, *banks])
+
+
+def _poll_after(name: str | None) -> int:
+    own = registry.capabilities(name).poll_after if name else None
+    return settings.KYC_POLL_AFTER if own is None else own
+
+
+def _per_provider(seconds_for: Any, field: str, now: datetime) -> Q:
+    """`field` at least the provider's own number of seconds ago (its Capabilities.poll_after,
+    else KYC_POLL_AFTER); providers without their own share the default condition."""
+    own = {name: _poll_after(name) for name in registry.known()}
+    default = seconds_for(settings.KYC_POLL_AFTER)
+    special = {name: seconds for name, seconds in own.items() if seconds != settings.KYC_POLL_AFTER}
+    condition = Q(**{f"{field}__lte": now - timedelta(seconds=default)}) & ~Q(
+        provider__in=sorted(special)
+    )
+    for name, seconds in special.items():
+        limit = now - timedelta(seconds=seconds_for(seconds))
+        condition |= Q(provider=name, **{f"{field}__lte": limit})
+    return condition
+
+
+def _quiet_enough(now: datetime) -> Q:
+    """No status change for the provider's poll delay."""
+    return _per_provider(lambda seconds: seconds, "status_changed_at", now)
+
+
+def _rested_enough(now: datetime) -> Q:
+    """Not checked within the poll delay (and never more often than KYC_POLL_MIN_INTERVAL)."""
+    checked = _per_provider(
+        lambda seconds: max(seconds, settings.KYC_POLL_MIN_INTERVAL), "last_checked_at", now
+    )
+    return Q(last_checked_at__isnull=True) | checked
 
 
 def polled_statuses() -> Q:

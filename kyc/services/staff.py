@@ -368,6 +368,8 @@ def staff_review_document(
     message = clean_note(message, required=not accept)[:255]
     if not accept and not reason:
         raise StaffActionRefused(_("Choose why the document is refused."))
+    if document.case_id != verification.provider_case_id:
+        return StaffResult(False, _("The document belongs to an earlier request."))
     if document.status not in REVIEWABLE:
         return StaffResult(
             False, _("The document is already %s.") % document.get_status_display().lower()

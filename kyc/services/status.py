@@ -75,8 +75,12 @@ def _refusal(
         return "a verified customer is never downgraded by an update"
     if stored["status"] == Status.UNVERIFIED:
         return "only a reset makes a customer unverified"
-    same_case = stored.get("provider_case_id", current.provider_case_id) == current.provider_case_id
-    if same_case and _older_revision(revision, current.provider_revision):
+    case = stored.get("provider_case_id", current.provider_case_id)
+    if current.provider_case_id and case != current.provider_case_id:
+        # Only the hand-off moves a verification to a new case (it records the case first):
+        # news of another case is a late answer about an older one.
+        return "the report is about another case than the current one"
+    if _older_revision(revision, current.provider_revision):
         return "the event is older than the current status (an older revision)"
     if occurred_at is not None and occurred_at < current.status_changed_at - CLOCK_SLACK:
         return "the event is older than the current status"

@@ -113,7 +113,9 @@ def test_an_officer_refuses_then_accepts_documents_at_the_provider(desk, live_se
     expect(table).to_contain_text("Waiting for review")
     address = desk.locator(".kyc-document", has_text="Proof of address")
     address.get_by_label("Why").select_option("document-unreadable")
-    address.get_by_label("Message for the applicant").fill("The photo is too dark to read")
+    address.get_by_label("Message (the provider shows it to the applicant)").fill(
+        "The photo is too dark to read"
+    )
     address.get_by_role("button", name="Refuse").click()
     expect(messages(desk)).to_contain_text("Document refused.")
     identity = desk.locator(".kyc-document", has_text="Identity document")

@@ -19,6 +19,7 @@ from django.urls import reverse
 from kyc.models import AuditEvent, FailureReason, ProviderDocument, Status, Verification
 from kyc.providers.registry import get_provider
 from kyc.services.polling import processing_poll, verification_poll, verification_refresh
+from kyc.services.status import verification_apply_outcome
 from tests.rebilly.conftest import (
     RETURN_URL,
     api,
@@ -332,3 +333,60 @@ def test_the_applicant_is_emailed_what_was_refused_and_how_to_start_again(
     (failed,) = mail.outbox
     assert "Start again here: https://kyc.example/verify/status/" in failed.body
     assert "Our team will contact you" not in failed.body
+
+
+def test_a_request_rebilly_failed_is_never_replaced_by_a_new_one(rebilly):
+    verification = applicant()
+    client = signed_in(verification)
+    gatherer = client.post(reverse("onboarding:hosted"))["Location"]
+    verification.refresh_from_db()
+    for _attempt in range(3):
+        rebilly.gatherer_submit(gatherer, {"identity-proof": "reject:document-expired"})
+        decided(rebilly, verification.provider_case_id)
+    # Failed at Rebilly, not yet here: the applicant presses "continue" in an old tab.
+    assert verification.status == Status.ACTION_REQUIRED
+    response = client.post(reverse("onboarding:hosted"))
+    assert response["Location"] == reverse("onboarding:status")
+    assert len(requests_of(rebilly, verification.client_reference_id)) == 1
+    verification.refresh_from_db()
+    assert verification.status == Status.FAILED
+
+
+def test_news_of_an_older_request_never_overrides_the_current_one(rebilly, settings):
+    verification = applicant()
+    hand_off(verification)
+    verification.refresh_from_db()
+    first = verification.provider_case_id
+    rebilly.expire(first)
+    verification_refresh(verification_id=verification.pk)
+    hand_off(verification)  # started again
+    verification.refresh_from_db()
+    assert verification.provider_case_id != first
+    # A poll that fetched the first request before the restart, applied after it:
+    older = Verification(
+        provider_case_id=first, provider_customer_id=verification.provider_customer_id
+    )
+    late = get_provider("rebilly").current(older)
+    change = verification_apply_outcome(
+        verification_id=verification.pk, outcome=late, source="provider"
+    )
+    assert not change.applied
+    verification.refresh_from_db()
+    assert verification.provider_case_id != first
+    assert verification.status == Status.ACTION_REQUIRED
+
+
+def test_restarts_are_limited(rebilly, settings):
+    settings.REBILLY_RESTARTS = 1
+    verification = applicant()
+    client = signed_in(verification)
+    client.post(reverse("onboarding:hosted"))
+    for _round in range(2):
+        verification.refresh_from_db()
+        rebilly.expire(verification.provider_case_id)
+        verification_refresh(verification_id=verification.pk)
+        client.post(reverse("onboarding:hosted"))
+    verification.refresh_from_db()
+    assert (verification.status, verification.corrections_used) == (Status.FAILED, 1)
+    assert len(requests_of(rebilly, verification.client_reference_id)) == 2
+    assert "Our team will contact you" in client.get(reverse("onboarding:status")).content.decode()

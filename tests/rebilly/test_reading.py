@@ -13,7 +13,7 @@ import pytest
 
 from kyc.models import FailureReason, ProviderDocument, Status
 from kyc.providers.errors import InvalidWebhookError
-from kyc.providers.rebilly.adapter import outcome_of
+from kyc.providers.rebilly.adapter import gatherer_allowed, outcome_of
 from kyc.providers.rebilly.types import KycDocument, KycRequest
 from kyc.providers.rebilly.webhooks import check_basic, delivery
 
@@ -179,3 +179,72 @@ def test_a_request_clearly_past_its_expiry_is_taken_as_expired_before_rebilly_sa
 
 def test_an_unknown_status_is_taken_as_being_checked() -> None:
     assert outcome_of(request("pondering"), []).status == Status.PROCESSING
+
+
+def test_a_refusal_a_new_upload_cannot_change_goes_to_the_team_with_attempts_left() -> None:
+    refused = document("rejected", rejectionReason={"type": "underage-person"})
+    outcome = outcome_of(request("attempted"), [refused])  # Rebilly would allow 2 more
+    assert (outcome.status, outcome.reason) == (Status.FAILED, FailureReason.UNDERAGE)
+    tampered = document("rejected", rejectionReason={"type": "tampered-document"})
+    assert outcome_of(request("attempted"), [tampered]).status == Status.FAILED
+
+
+def test_a_partial_request_with_nothing_refused_asks_to_continue_not_to_reupload() -> None:
+    outcome = outcome_of(request("partial"), [document("accepted")])
+    assert outcome.status == Status.ACTION_REQUIRED
+    assert outcome.action is not None
+    assert outcome.action.kind == "hosted"
+
+
+def test_an_older_refusal_of_a_type_sent_again_asks_nothing() -> None:
+    older = document(
+        "rejected", rejectionReason={"type": "document-expired"}, createdTime="2026-01-01T00:00:00Z"
+    )
+    newer = KycDocument.model_validate(
+        {
+            "id": "kyc_doc_new",
+            "documentType": "identity-proof",
+            "status": "accepted",
+            "createdTime": "2026-01-02T00:00:00Z",
+        }
+    )
+    outcome = outcome_of(request("partial"), [older, newer])
+    assert outcome.action is not None
+    assert outcome.action.kind == "hosted"  # the address proof is still to send
+
+
+def test_no_local_expiry_while_a_document_waits_for_a_reviewer() -> None:
+    waiting = document("pending")
+    outcome = outcome_of(
+        request("pending-review", expirationTime="2020-01-01T00:00:00Z"), [waiting]
+    )
+    assert outcome.status == Status.PROCESSING
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://verification.comply.services/?token=t", True),
+        ("http://verification.comply.services/?token=t", True),  # the sandbox allows http
+        ("https://evil.example/?token=t", False),
+        ("javascript:alert(1)", False),
+    ],
+)
+def test_the_applicant_is_sent_only_to_the_gatherer_hosts(url: str, allowed: bool) -> None:
+    assert gatherer_allowed(url) is allowed
+
+
+def test_outside_the_sandbox_only_https_is_followed(settings: Any) -> None:
+    settings.REBILLY_SANDBOX = False
+    assert not gatherer_allowed("http://verification.comply.services/?token=t")
+    assert gatherer_allowed("https://verification.comply.services/?token=t")
+    emulator = settings.REBILLY_BASE_URL + "/gatherer?token=t"
+    assert not gatherer_allowed(emulator.replace("http://", "https://"))
+
+
+def test_credentials_in_call_records_are_masked_whole() -> None:
+    from kyc.providers.redaction import redact_by_name
+
+    body = {"host": "h", "auth": {"type": "basic", "username": "u", "password": "p" * 30}}
+    assert redact_by_name(body)["auth"]["password"] == "•••"
+    assert redact_by_name({"api_key": "sk_live_abcdef123456"}) == {"api_key": "•••"}

@@ -136,3 +136,38 @@ def test_a_document_is_reviewed_only_through_its_own_verification(rebilly: Any) 
     response = officer.post(review_url(other, document), {"decision": "accept"})
     assert response.status_code == 404
     assert_untouched(rebilly, verification)
+
+
+def test_staff_never_see_a_gatherer_session_token_in_a_stored_delivery(rebilly: Any) -> None:
+    import base64
+    import json
+
+    from django.conf import settings
+
+    from kyc.models import WebhookEvent
+    from kyc.webhooks.views import webhook_path
+
+    body = {
+        "customerId": "kyc_someone",
+        "kycRequestId": "kyc_req_1",
+        "eventType": "kyc-request-attempted",
+        "_embedded": {
+            "kycRequest": {
+                "revision": 2,
+                "_links": [{"rel": "gatherer", "href": "https://g.example/?token=SESSION-SECRET"}],
+            }
+        },
+    }
+    credential = f"{settings.REBILLY_WEBHOOK_USERNAME}:{settings.REBILLY_WEBHOOK_PASSWORD}"
+    auth = "Basic " + base64.b64encode(credential.encode()).decode()
+    Client().post(
+        webhook_path("rebilly"),
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Authorization": auth},
+    )
+    row = WebhookEvent.objects.get()
+    viewer, _member = client_of(ROLES.VIEWER)
+    page = viewer.get(reverse("admin:kyc_webhookevent_change", args=[row.pk])).content.decode()
+    assert "https://g.example/?(query hidden)" in page
+    assert "SESSION-SECRET" not in page

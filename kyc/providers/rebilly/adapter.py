@@ -97,7 +97,8 @@ class RebillyProvider:
             # A refused document is uploaded again in the gatherer while attempts are left
             # (Rebilly counts them: maxAttempts); an expired request is started again.
             fixes=frozenset({FixKind.RESTART}),
-            correction_limit=None,
+            # Restarts after an expired request, ours to limit (Rebilly counts the uploads).
+            correction_limit=settings.REBILLY_RESTARTS,
             challenge_questions=False,
             client_override=False,
             reset=False,
@@ -176,23 +177,40 @@ class RebillyProvider:
         raise PermanentProviderError("Rebilly has no sandbox outcomes to force")
 
     # --- the hosted flow (HostedProvider) ----------------------------------------------------
-    def start_hosted(self, verification: Verification, *, return_url: str) -> Outcome:
-        """The applicant's open KYC request, or a new one: its outcome carries the gatherer
-        link. An open one is reused, so a lost answer or a second tab never makes two."""
+    def start_hosted(
+        self, verification: Verification, *, return_url: str, start_new: bool = True
+    ) -> Outcome:
+        """The applicant's current KYC request while it is open, else (when `start_new`) a
+        new one: the outcome carries the gatherer link. A fulfilled or failed request is
+        final: its outcome comes back, and nothing new is started. Without a request of ours
+        on record, the customer's open one is reused, so a lost answer never makes two."""
         customer_id = _customer_id(verification)
-        request = self._open_request(customer_id)
-        if request is None:
-            request = self.client.create_kyc_request(request_body(customer_id, return_url))
+        request: KycRequest | None = None
+        if verification.provider_case_id:
+            request = self.client.get_kyc_request(verification.provider_case_id)
+            if request.status in words.FINAL or (_is_open(request) or not start_new):
+                return self._checked(request)
+        else:
+            request = self._open_request(customer_id)
+            if request is not None:
+                return self._checked(request)
+        if not start_new:
+            raise PermanentProviderError("no open KYC request, and no new one may be started")
+        return self._checked(self.client.create_kyc_request(request_body(customer_id, return_url)))
+
+    def _checked(self, request: KycRequest) -> Outcome:
         outcome = outcome_of(request, self._documents(request))
-        if outcome.status == Status.ACTION_REQUIRED and not (outcome.action and outcome.action.url):
-            raise InvalidResponseError("the KYC request has no gatherer link")
+        if outcome.status == Status.ACTION_REQUIRED:
+            url = outcome.action.url if outcome.action else ""
+            if not url:
+                raise InvalidResponseError("the KYC request has no gatherer link")
+            if not gatherer_allowed(url):
+                raise InvalidResponseError("the gatherer link is not on an allowed host")
         return outcome
 
     def _open_request(self, customer_id: str) -> KycRequest | None:
-        now = timezone.now()
         for request in self.client.list_kyc_requests(customer_id):
-            expired = request.expiration_time is not None and request.expiration_time <= now
-            if request.status not in words.PERMANENT and not expired:
+            if _is_open(request):
                 return request
         return None
 
@@ -376,7 +394,10 @@ def outcome_of(request: KycRequest, documents: list[KycDocument]) -> Outcome:
         for document in sorted(documents, key=lambda d: (d.created_time or _EPOCH, d.id))
     )
     status = request.status
-    if status not in words.PERMANENT and _past(request.expiration_time):
+    undecided = any(s.status in words.UNDECIDED for s in snapshots)
+    if status not in words.PERMANENT and _past(request.expiration_time) and not undecided:
+        # Rebilly sends nothing when a request expires: past its time, with nothing left
+        # for a reviewer, it is taken as expired even before Rebilly's status says so.
         status = "abandoned" if documents else "expired"
     common: dict[str, Any] = {
         "provider_status": request.status[:64],
@@ -388,17 +409,37 @@ def outcome_of(request: KycRequest, documents: list[KycDocument]) -> Outcome:
         return Outcome(status=Status.VERIFIED, **common)
     if status in words.PERMANENT_FAILURES:
         return _failed(status, snapshots, common)
-    undecided = any(s.status in words.UNDECIDED for s in snapshots)
+    latest = _latest_per_type(snapshots)
+    final = [
+        s for s in latest if s.status == "rejected" and s.provider_reason in words.FINAL_REFUSALS
+    ]
+    if final:
+        # Refused for what a new upload cannot change (age, tampering, someone else's
+        # document): our team takes over, whatever attempts Rebilly would still allow.
+        said = final[-1].provider_reason
+        reason = FailureReason.UNDERAGE if said == "underage-person" else FailureReason.OTHER
+        return Outcome(status=Status.FAILED, reason=reason, provider_reason=said, **common)
     gatherer = request.link(*GATHERER_RELS)
-    if status in words.GATHERING and not undecided:
-        action = Action(kind="hosted", url=gatherer, expires_at=request.expiration_time)
-        return Outcome(status=Status.ACTION_REQUIRED, action=action, **common)
-    if status in words.ATTEMPTED and not undecided:
-        action = Action(kind="reupload", url=gatherer, expires_at=request.expiration_time)
+    if status in words.GATHERING | words.ATTEMPTED and not undecided:
+        refused = any(s.status == "rejected" and s.type in words.UPLOADED for s in latest)
+        action = Action(
+            kind="reupload" if refused else "hosted",
+            url=gatherer,
+            expires_at=request.expiration_time,
+        )
         return Outcome(status=Status.ACTION_REQUIRED, action=action, **common)
     if status not in words.REQUEST_STATUSES:
         logger.warning("unknown KYC request status %r: taken as being checked", status[:40])
     return Outcome(status=Status.PROCESSING, **common)
+
+
+def _latest_per_type(snapshots: tuple[DocumentSnapshot, ...]) -> list[DocumentSnapshot]:
+    """Each document type's newest document (snapshots come oldest first)."""
+    latest: dict[str, DocumentSnapshot] = {}
+    for snapshot in snapshots:
+        if snapshot.status != "superseded":
+            latest[snapshot.type] = snapshot
+    return list(latest.values())
 
 
 def _failed(
@@ -417,6 +458,23 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def _past(moment: datetime | None) -> bool:
     return moment is not None and moment + EXPIRY_SLACK < timezone.now()
+
+
+def _is_open(request: KycRequest) -> bool:
+    """Still taking documents: not permanent, and not clearly past its expiry."""
+    return request.status not in words.PERMANENT and not _past(request.expiration_time)
+
+
+def gatherer_allowed(url: str) -> bool:
+    """The link we send the applicant to is Rebilly's gatherer (REBILLY_GATHERER_HOSTS, and
+    in the sandbox the API's own host, where the emulator serves it); https outside the
+    sandbox. The link comes in a provider's answer: it is never followed blindly."""
+    parts = urlsplit(url)
+    hosts = set(settings.REBILLY_GATHERER_HOSTS)
+    if settings.REBILLY_SANDBOX:
+        hosts.add(urlsplit(settings.REBILLY_BASE_URL).hostname or "")
+    secure = parts.scheme == "https" or (settings.REBILLY_SANDBOX and parts.scheme == "http")
+    return secure and (parts.hostname or "") in hosts
 
 
 def _customer_id(verification: Verification) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -161,14 +161,23 @@ class RebillyClient(ProviderHttpClient):
         """Our Basic credential for `host`; a 303 means Rebilly has this one already [SPEC]."""
         auth = {"type": "basic", "username": username, "password": password}
         body = {"type": "webhook", "host": host, "auth": auth}
-        return self._call(
-            Credential,
+        answer = self.send(
             "POST",
             "/service-credentials/webhook",
-            "service-credentials/create",
-            body,
+            body=body,
+            endpoint="service-credentials/create",
             also_ok=frozenset({303}),
+            expect_body=False,
         )
+        data = answer.data
+        if data is None and answer.headers.get("Location"):
+            # A 303 may carry only where the existing credential is: read it there.
+            path = "/" + urlsplit(answer.headers["Location"]).path.split("/", 3)[-1]
+            data = self.request("GET", path, endpoint="service-credentials/get")
+        try:
+            return Credential.model_validate(data)
+        except ValidationError:
+            raise InvalidResponseError("unexpected service-credentials answer") from None
 
     def list_webhooks(self) -> list[Webhook]:
         path = f"/webhooks?{urlencode({'limit': PAGE})}"

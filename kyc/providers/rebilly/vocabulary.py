@@ -30,6 +30,10 @@ REQUEST_STATUSES = frozenset(
 )
 # A request in one of these will not change again: a new one is needed.
 PERMANENT = frozenset({"fulfilled", *PERMANENT_FAILURES})
+# Decided for good: nothing new is started after these (expired and abandoned may restart).
+FINAL = frozenset({"fulfilled", "failed"})
+# Refusals a new upload cannot change: our team takes over.
+FINAL_REFUSALS = frozenset({"underage-person", "tampered-document", "third-party-or-mismatch"})
 
 DOCUMENT_TYPES = {
     "identity-proof": ProviderDocument.Type.IDENTITY,
@@ -46,6 +50,8 @@ DOCUMENT_STATUSES = {
     "archived": ProviderDocument.State.SUPERSEDED,
 }
 UNDECIDED = frozenset({ProviderDocument.State.PENDING, ProviderDocument.State.REVIEWING})
+# The types the applicant uploads in the gatherer (a credit file is checked through the API).
+UPLOADED = frozenset({ProviderDocument.Type.IDENTITY, ProviderDocument.Type.ADDRESS})
 
 # Rejection reason types [SPEC KycDocumentRejectionReasonTypes.yaml]. A problem with the
 # document itself is a document failure of the document's type; these are about the person.
