@@ -118,8 +118,25 @@ def parse_emulator_args(
     emulator_config: Callable[[argparse.Namespace], Any],
 ) -> argparse.Namespace:
     """Parse; `args.org` is the organisations (default one), `args.emulator_config` the rest."""
+    return parse_listed_args(
+        options, argv, lists={"org": (parse_org, default_org)}, emulator_config=emulator_config
+    )
+
+
+def parse_listed_args(
+    options: EnvOptions,
+    argv: Sequence[str] | None,
+    *,
+    lists: Mapping[str, tuple[Callable[[str], Any], Any]],
+    emulator_config: Callable[[argparse.Namespace], Any],
+) -> argparse.Namespace:
+    """Parse; each repeatable option of `lists` ({option: (parse, default)}) becomes a list
+    attribute (its default alone when neither flag nor variable gives one), and
+    `args.emulator_config` is built from the rest."""
     args = options.parser.parse_args(argv)
-    args.org = options.repeated(args, "org", parse_org) or [default_org]
+    for option, (parse, default) in lists.items():
+        values = options.repeated(args, option, parse) or [default]
+        setattr(args, option.replace("-", "_"), values)
     try:
         args.emulator_config = emulator_config(args)
     except ConfigError as exc:

@@ -91,11 +91,24 @@ class FaultMiddleware:
             raise ConnectionResetError("sandbox fault injection: reset")
         if mode == "timeout":
             time.sleep(settings.fault_timeout_seconds)
-        start_response(
-            "500 INTERNAL SERVER ERROR",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(self._error_body)))],
-        )
+        headers = [("Content-Length", str(len(self._error_body)))]
+        if self._error_body:
+            # A provider whose 500s have no body (Qolo's) answers no Content-Type either.
+            headers.insert(0, ("Content-Type", "application/json"))
+        start_response("500 INTERNAL SERVER ERROR", headers)
         return [self._error_body]
+
+
+def faulted_request(environ: WSGIEnvironment, mode: str) -> dict[str, Any]:
+    """What the request log keeps of a faulted request (a reset got no answer at all)."""
+    return {
+        "method": environ.get("REQUEST_METHOD", ""),
+        "path": environ.get("PATH_INFO", ""),
+        "query": environ.get("QUERY_STRING") or None,
+        "status": None if mode == "reset" else 500,
+        "body": read_json_body(environ),
+        "fault": mode,
+    }
 
 
 def read_json_body(environ: WSGIEnvironment) -> Any:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+
+from sandbox.common.faults import FAULT_MODES
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -139,3 +141,34 @@ def mapping(value: Any) -> Mapping[str, Any]:
     if not isinstance(value, dict):
         raise ValueError("must be an object")
     return value
+
+
+FAULT_PARSERS: dict[str, Parser] = {
+    "fault_rate": number(0.0, 1.0),
+    "fault_modes": subset(FAULT_MODES),
+    "fault_seed": optional(integer(minimum=-(2**63))),
+    "fault_timeout_seconds": number(),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class FaultOptions:
+    """The fault-injection options (faults.py) and the copy-with-changes of a runtime config.
+
+    An emulator's RuntimeConfig subclasses it, adds its own options and names every
+    option's parser in `PARSERS` (FAULT_PARSERS included; `check_parsers` verifies it).
+    """
+
+    PARSERS: ClassVar[Mapping[str, Parser]] = FAULT_PARSERS
+
+    fault_rate: float = 0.0
+    fault_modes: tuple[str, ...] = FAULT_MODES
+    fault_seed: int | None = None
+    fault_timeout_seconds: float = 30.0
+
+    def to_json(self) -> dict[str, Any]:
+        return options_json(self)
+
+    def patched(self, changes: Mapping[str, Any]) -> Self:
+        """A copy with `changes` applied; raises ConfigError naming every bad key."""
+        return patched(self, changes, self.PARSERS)

@@ -28,6 +28,10 @@ import requests
 _ROOT = Path(__file__).resolve().parents[2]
 
 
+# Command-line options every emulator has beside --host/--port/--state (see FLAGS).
+COMMON_FLAGS = frozenset({"webhook_retry_delays", "webhook_timeout", "public_url", "log_level"})
+
+
 class EmulatorError(RuntimeError):
     pass
 

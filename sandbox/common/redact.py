@@ -1,7 +1,8 @@
-"""Strip query strings from URLs before they reach logs.
+"""Strip query strings from URLs before they reach logs, and shorten what would flood them.
 
 Document URLs are presigned and gatherer links carry a token: a URL's query string is often
-a bearer credential, so only scheme, host and path are ever logged or recorded.
+a bearer credential, so only scheme, host and path are ever logged or recorded. Base64 file
+content is replaced by its length (`shrink`).
 """
 
 from __future__ import annotations
@@ -31,4 +32,18 @@ def redact(value: Any) -> Any:
             return strip_query(value)
         except ValueError:
             return value.split("?", 1)[0]
+    return value
+
+
+LONG_TEXT = 512
+
+
+def shrink(value: Any, limit: int = LONG_TEXT) -> Any:
+    """A copy of a JSON value whose strings longer than `limit` became `<N characters>`."""
+    if isinstance(value, dict):
+        return {key: shrink(item, limit) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shrink(item, limit) for item in value]
+    if isinstance(value, str) and len(value) > limit:
+        return f"<{len(value)} characters>"
     return value

@@ -8,6 +8,7 @@ the job thread when a job is queued, and the seeded dice of fault injection.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
@@ -45,3 +46,11 @@ class RuntimeBase(Generic[StoreT, StartupT, OptionsT]):
         self.config = config
         self.reseed()
         self.wake.set()
+
+    def queue(
+        self, kind: str, payload: Mapping[str, object], *, at: float, subject: str | None
+    ) -> int:
+        """Run a job at Unix time `at` (in the job thread, after the caller's transaction)."""
+        job_id = self.store.add_job(kind, at, dict(payload), subject)
+        self.wake.set()
+        return job_id

@@ -60,6 +60,39 @@ def add_config_routes(bp: Blueprint, runtime: Callable[[], Any]) -> None:
         return jsonify(rt.config.to_json())
 
 
+def add_reset_route(
+    bp: Blueprint, runtime: Callable[[], Any], *, also: Callable[[Any], None] | None = None
+) -> None:
+    """`POST /reset`: wipe the store (and whatever `also(rt)` keeps in memory);
+    `{"config": true}` also restores the start-up configuration."""
+
+    @bp.post("/reset")
+    def reset() -> Response:
+        rt = runtime()
+        body = json_body()
+        rt.store.wipe()
+        if also is not None:
+            also(rt)
+        if body.get("config"):
+            rt.set_config(rt.startup.runtime)
+        return jsonify({"reset": True, "config": rt.config.to_json()})
+
+
+def add_release_route(
+    bp: Blueprint,
+    release: Callable[[str], list[int]],
+    orders: tuple[str, ...] = ("sent", "reverse"),
+) -> None:
+    """`POST /webhooks/release {"order": ...}`: send the held deliveries in that order."""
+
+    @bp.post("/webhooks/release")
+    def release_held() -> Response:
+        order = json_body().get("order", orders[0])
+        if order not in orders:
+            raise ControlError(f"order must be {' or '.join(orders)}")
+        return jsonify({"released": release(order)})
+
+
 def register_errors(app: Flask, api_error: Callable[[HTTPException], tuple[Response, int]]) -> None:
     """Control errors answer the control shape; other HTTP errors the provider's (`api_error`)."""
 
@@ -83,3 +116,9 @@ def attach_jobs(app: Flask, runner: JobRunner, *, start: bool) -> None:
 def stop_jobs(app: Flask) -> None:
     runner: JobRunner = app.extensions[JOBS_KEY]
     runner.stop()
+
+
+def close_emulator_app(app: Flask, runtime_key: str) -> None:
+    """Stop the job thread, then close the database of the runtime kept under `runtime_key`."""
+    stop_jobs(app)
+    app.extensions[runtime_key].store.close()

@@ -10,9 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.common.faults import FAULT_MODES
+from sandbox.common.options import FAULT_PARSERS, FaultOptions, check_parsers, parse_delays
 from sandbox.common.options import ConfigError as ConfigError  # re-exported
-from sandbox.common.options import Parser, check_parsers, options_json, parse_delays, patched
 from sandbox.common.options import boolean as _boolean
 from sandbox.common.options import choice as _choice
 from sandbox.common.options import integer as _integer
@@ -45,8 +44,9 @@ DEFAULT_ORG = Org("sandbox-key", "sandbox-secret")
 
 
 @dataclass(frozen=True)
-class RuntimeConfig:
-    """Options that may change while the emulator runs (all JSON-representable)."""
+class RuntimeConfig(FaultOptions):
+    """Options that may change while the emulator runs (all JSON-representable), the fault
+    options (sandbox/common/options.py) included."""
 
     decision_delay: float = 5.0
     bank_decision_delay: float = 3.0
@@ -73,10 +73,6 @@ class RuntimeConfig:
     vpa_account_type: str = "VPA"
     webhook_duplicates: int = 0
     hold_webhooks: bool = False
-    fault_rate: float = 0.0
-    fault_modes: tuple[str, ...] = FAULT_MODES
-    fault_seed: int | None = None
-    fault_timeout_seconds: float = 30.0
     kyc_configuration: Mapping[str, Any] | None = None
     kyc_configuration_non_resident: Mapping[str, Any] | None = None
     page_size: int = 10
@@ -84,13 +80,6 @@ class RuntimeConfig:
     document_fetch_timeout: float = 10.0
     document_max_bytes: int = 15 * 1024 * 1024
     link_ttl: float = 3600.0
-
-    def to_json(self) -> dict[str, Any]:
-        return options_json(self)
-
-    def patched(self, changes: Mapping[str, Any]) -> RuntimeConfig:
-        """A copy with `changes` applied; raises ConfigError naming every bad key."""
-        return patched(self, changes, _PARSERS)
 
 
 @dataclass(frozen=True)
@@ -102,7 +91,8 @@ class EmulatorConfig:
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
 
 
-_PARSERS: dict[str, Parser] = {
+RuntimeConfig.PARSERS = {
+    **FAULT_PARSERS,
     "decision_delay": _number(),
     "bank_decision_delay": _number(),
     "timestamp_window": _number(),
@@ -126,10 +116,6 @@ _PARSERS: dict[str, Parser] = {
     "vpa_account_type": _text,
     "webhook_duplicates": _integer(),
     "hold_webhooks": _boolean,
-    "fault_rate": _number(0.0, 1.0),
-    "fault_modes": _subset(FAULT_MODES),
-    "fault_seed": _optional(_integer(minimum=-(2**63))),
-    "fault_timeout_seconds": _number(),
     "kyc_configuration": _optional(_mapping),
     "kyc_configuration_non_resident": _optional(_mapping),
     "page_size": _integer(1),
@@ -139,4 +125,4 @@ _PARSERS: dict[str, Parser] = {
     "link_ttl": _number(),
 }
 
-check_parsers(RuntimeConfig, _PARSERS)
+check_parsers(RuntimeConfig, RuntimeConfig.PARSERS)

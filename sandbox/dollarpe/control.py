@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from sandbox.common.web import ControlError, add_config_routes
+from sandbox.common.web import ControlError, add_config_routes, add_release_route, add_reset_route
 from sandbox.common.web import json_body as _json_body
 from sandbox.dollarpe import decisions, webhooks
 from sandbox.dollarpe.api import runtime
@@ -35,6 +35,8 @@ from sandbox.dollarpe.runtime import Runtime
 
 bp = Blueprint("dollarpe_control", __name__, url_prefix="/_sandbox")
 add_config_routes(bp, runtime)
+add_reset_route(bp, runtime)
+add_release_route(bp, lambda order: webhooks.release(runtime(), order), ("fifo", "reverse"))
 
 
 @bp.get("/health")
@@ -42,17 +44,6 @@ def health() -> Response:
     rt = runtime()
     orgs = [{"api_key": o.api_key, "api_secret": o.api_secret} for o in rt.startup.orgs]
     return jsonify({"status": "ok", "pid": os.getpid(), "orgs": orgs})
-
-
-@bp.post("/reset")
-def reset() -> Response:
-    """Wipe all state; `{"config": true}` also restores the start-up configuration."""
-    rt = runtime()
-    body = _json_body()
-    rt.store.wipe()
-    if body.get("config"):
-        rt.set_config(rt.startup.runtime)
-    return jsonify({"reset": True, "config": rt.config.to_json()})
 
 
 def customer_state(rt: Runtime, customer: Customer) -> dict[str, Any]:
@@ -89,14 +80,6 @@ def requests_log() -> Response:
 @bp.get("/webhooks/deliveries")
 def deliveries() -> Response:
     return jsonify(runtime().store.deliveries(request.args.get("status")))
-
-
-@bp.post("/webhooks/release")
-def release() -> Response:
-    order = _json_body().get("order", "fifo")
-    if order not in ("fifo", "reverse"):
-        raise ControlError("order must be fifo or reverse")
-    return jsonify({"released": webhooks.release(runtime(), order)})
 
 
 @bp.post("/webhooks/send")

@@ -10,7 +10,7 @@ import json
 from typing import TYPE_CHECKING
 
 from sandbox.common.faults import FaultMiddleware as _SharedFaultMiddleware
-from sandbox.common.faults import read_json_body
+from sandbox.common.faults import faulted_request
 from sandbox.dollarpe import requestlog
 from sandbox.dollarpe.envelopes import INTERNAL_ERROR_BODY
 from sandbox.dollarpe.runtime import Runtime
@@ -38,12 +38,4 @@ class FaultMiddleware(_SharedFaultMiddleware):
 
 
 def _record(rt: Runtime, environ: WSGIEnvironment, mode: str) -> None:
-    requestlog.record(
-        rt,
-        method=environ.get("REQUEST_METHOD", ""),
-        path=environ.get("PATH_INFO", ""),
-        query=environ.get("QUERY_STRING"),
-        status=None if mode == "reset" else 500,
-        body=read_json_body(environ),
-        fault=mode,
-    )
+    requestlog.record(rt, **faulted_request(environ, mode))

@@ -13,10 +13,10 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from sandbox.common.faults import FaultMiddleware, read_json_body
+from sandbox.common.faults import FaultMiddleware, faulted_request
 from sandbox.common.jobs import Handler, JobRunner
-from sandbox.common.redact import redact
-from sandbox.common.web import attach_jobs, register_errors, stop_jobs
+from sandbox.common.redact import redact, shrink
+from sandbox.common.web import attach_jobs, close_emulator_app, register_errors
 from sandbox.rebilly import api, control, gatherer, kyc, webhooks
 from sandbox.rebilly.config import EmulatorConfig
 from sandbox.rebilly.context import EXTENSION_KEY, runtime
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 # Uploads are checked one by one against max_file_bytes; this only bounds a whole request.
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
-_LONG_TEXT = 512
 
 
 def create_app(config: EmulatorConfig, state_path: str | Path, *, start_jobs: bool = True) -> Flask:
@@ -62,8 +61,7 @@ def create_app(config: EmulatorConfig, state_path: str | Path, *, start_jobs: bo
 
 def close_app(app: Flask) -> None:
     """Stop the job thread, then close the database."""
-    stop_jobs(app)
-    runtime_of(app).store.close()
+    close_emulator_app(app, EXTENSION_KEY)
 
 
 def runtime_of(app: Flask) -> Runtime:
@@ -87,17 +85,6 @@ def _register_errors(app: Flask) -> None:
     def unexpected(exc: Exception) -> tuple[Response, int]:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return jsonify(problem_body(500, "Unexpected error in the emulator.")), 500
-
-
-def _shrink(value: Any) -> Any:
-    """Long strings (base64 file content) become their length, for a readable log."""
-    if isinstance(value, dict):
-        return {key: _shrink(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_shrink(item) for item in value]
-    if isinstance(value, str) and len(value) > _LONG_TEXT:
-        return f"<{len(value)} characters>"
-    return value
 
 
 def _finish(response: Response) -> Response:
@@ -133,24 +120,15 @@ def _log(
             "status": status,
             "org": api.path_org(path) if api.is_api_path(path) else None,
             "fault": None,
-            "body": redact(_shrink(body)),
-            "response": redact(_shrink(answer)),
+            "body": redact(shrink(body)),
+            "response": redact(shrink(answer)),
         }
     )
 
 
 def _log_fault(rt: Runtime, environ: Any, mode: str) -> None:
-    path = environ.get("PATH_INFO", "")
+    call = faulted_request(environ, mode)
+    call["body"] = redact(shrink(call["body"]))
     rt.store.log_request(
-        {
-            "at": time.time(),
-            "method": environ.get("REQUEST_METHOD", ""),
-            "path": path,
-            "query": environ.get("QUERY_STRING") or None,
-            "status": None if mode == "reset" else 500,
-            "org": api.path_org(path),
-            "fault": mode,
-            "body": redact(_shrink(read_json_body(environ))),
-            "response": None,
-        }
+        {"at": time.time(), **call, "org": api.path_org(call["path"]), "response": None}
     )

@@ -7,12 +7,9 @@ the default and the alternative is a knob, so a test can pin either without code
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from sandbox.common import options as opt
-from sandbox.common.faults import FAULT_MODES
 
 # Secret sandbox keys only (fact sheet §2: `type_environment_payload`).
 API_KEY = re.compile(r"^sk_sandbox_\S+$")
@@ -38,8 +35,9 @@ DEFAULT_ORG = Org("org-sandbox", "sk_sandbox_local")
 
 
 @dataclass(frozen=True)
-class RuntimeConfig:
-    """Options that may change while the emulator runs (all JSON-representable)."""
+class RuntimeConfig(opt.FaultOptions):
+    """Options that may change while the emulator runs (all JSON-representable), the fault
+    options (sandbox/common/options.py) included."""
 
     # Seconds between an upload and the emulator's accept/reject of it (0: at once).
     decision_delay: float = 1.0
@@ -68,17 +66,6 @@ class RuntimeConfig:
     page_limit: int = 100
     # Open question 3: the sandbox accepts a credit file when the first name is this.
     credit_file_accept_name: str = "accept"
-    fault_rate: float = 0.0
-    fault_modes: tuple[str, ...] = FAULT_MODES
-    fault_seed: int | None = None
-    fault_timeout_seconds: float = 30.0
-
-    def to_json(self) -> dict[str, Any]:
-        return opt.options_json(self)
-
-    def patched(self, changes: Mapping[str, Any]) -> RuntimeConfig:
-        """A copy with `changes` applied; raises ConfigError naming every bad key."""
-        return opt.patched(self, changes, _PARSERS)
 
 
 @dataclass(frozen=True)
@@ -91,7 +78,8 @@ class EmulatorConfig:
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
 
 
-_PARSERS: dict[str, opt.Parser] = {
+RuntimeConfig.PARSERS = {
+    **opt.FAULT_PARSERS,
     "decision_delay": opt.number(),
     "webhook_retry_delays": opt.parse_delays,
     "webhook_timeout": opt.number(0.001),
@@ -109,10 +97,6 @@ _PARSERS: dict[str, opt.Parser] = {
     "max_file_bytes": opt.integer(1),
     "page_limit": opt.integer(0),
     "credit_file_accept_name": opt.text,
-    "fault_rate": opt.number(0.0, 1.0),
-    "fault_modes": opt.subset(FAULT_MODES),
-    "fault_seed": opt.optional(opt.integer(minimum=-(2**63))),
-    "fault_timeout_seconds": opt.number(),
 }
 
-opt.check_parsers(RuntimeConfig, _PARSERS)
+opt.check_parsers(RuntimeConfig, RuntimeConfig.PARSERS)

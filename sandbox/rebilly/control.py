@@ -26,7 +26,13 @@ import os
 
 from flask import Blueprint, Response, jsonify, request
 
-from sandbox.common.web import ControlError, add_config_routes, json_body
+from sandbox.common.web import (
+    ControlError,
+    add_config_routes,
+    add_release_route,
+    add_reset_route,
+    json_body,
+)
 from sandbox.rebilly import kyc, webhooks
 from sandbox.rebilly.context import runtime
 from sandbox.rebilly.state import Resource
@@ -34,6 +40,8 @@ from sandbox.rebilly.vocabulary import ACCEPTED, PENDING, REJECTED, REJECTION_RE
 
 bp = Blueprint("rebilly_control", __name__, url_prefix="/_sandbox")
 add_config_routes(bp, runtime)
+add_reset_route(bp, runtime, also=lambda rt: rt.limiter.reset())
+add_release_route(bp, lambda order: webhooks.release(runtime(), order))
 
 
 def _resource(kind: str, resource_id: str) -> Resource:
@@ -48,17 +56,6 @@ def health() -> Response:
     rt = runtime()
     orgs = [{"organizationId": o.organization_id, "apiKey": o.api_key} for o in rt.startup.orgs]
     return jsonify({"status": "ok", "pid": os.getpid(), "orgs": orgs})
-
-
-@bp.post("/reset")
-def reset() -> Response:
-    rt = runtime()
-    body = json_body()
-    rt.store.wipe()
-    rt.limiter.reset()
-    if body.get("config"):
-        rt.set_config(rt.startup.runtime)
-    return jsonify({"reset": True, "config": rt.config.to_json()})
 
 
 @bp.get("/requests")
@@ -82,14 +79,6 @@ def deliveries() -> Response:
     rt = runtime()
     found = rt.store.deliveries(**dict(request.args.items()))
     return jsonify([webhooks.delivery_report(rt, d) for d in found])
-
-
-@bp.post("/webhooks/release")
-def release() -> Response:
-    order = json_body().get("order", "sent")
-    if order not in ("sent", "reverse"):
-        raise ControlError("order must be sent or reverse")
-    return jsonify({"released": webhooks.release(runtime(), order)})
 
 
 @bp.post("/webhooks/deliveries/<int:delivery_id>/resend")

@@ -1,44 +1,11 @@
 """Per-organization rate limit of non-GET calls (fact sheet §1: 3000 per 10 minutes).
 
-A fixed window opened by the first counted call; `X-RateLimit-Retry-After` is the UTC Unix
-time the window closes. Kept in memory: a restart opens a fresh window, like a limit that
-simply reset. A limit of 0 refuses every counted call (tests force 429s with it).
+The fixed window is the shared one (sandbox/common/ratelimit.py), keyed by organization;
+`X-RateLimit-Retry-After` is the UTC Unix time the window closes.
 """
 
 from __future__ import annotations
 
-import math
-import threading
-from dataclasses import dataclass
+from sandbox.common.ratelimit import Quota, RateLimiter
 
-
-@dataclass(frozen=True)
-class Quota:
-    limit: int
-    remaining: int
-    # Set when the call is refused: when to retry (UTC Unix seconds).
-    retry_after: int | None = None
-
-
-class RateLimiter:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._windows: dict[str, tuple[float, int]] = {}
-
-    def reset(self) -> None:
-        with self._lock:
-            self._windows.clear()
-
-    def check(self, org: str, *, limit: int, window: float, now: float, count: bool) -> Quota:
-        """The quota after this call; `count` is False for calls that are not limited."""
-        with self._lock:
-            start, used = self._windows.get(org, (now, 0))
-            if now >= start + window:
-                start, used = now, 0
-            if count and used >= limit:
-                self._windows[org] = (start, used)
-                return Quota(limit, 0, math.ceil(start + window))
-            if count:
-                used += 1
-                self._windows[org] = (start, used)
-            return Quota(limit, max(0, limit - used))
+__all__ = ["Quota", "RateLimiter"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sandbox.common.runtime import RuntimeBase
@@ -60,11 +59,3 @@ class Runtime(RuntimeBase[Store, EmulatorConfig, RuntimeConfig]):
 
     def api_base(self, org_id: str) -> str:
         return f"{self.startup.public_url}/organizations/{org_id}"
-
-    def queue(
-        self, kind: str, payload: Mapping[str, object], *, at: float, subject: str | None
-    ) -> int:
-        """Run a job at Unix time `at` (in the job thread, after the caller's transaction)."""
-        job_id = self.store.add_job(kind, at, dict(payload), subject)
-        self.wake.set()
-        return job_id

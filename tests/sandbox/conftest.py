@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from sandbox.dollarpe.process import EmulatorProcess
+from sandbox.qolo.process import QoloEmulatorProcess
 from sandbox.rebilly.process import RebillyEmulatorProcess
 from tests.sandbox.dollarpe_support import (
     EXECUTABLE,
@@ -17,6 +18,7 @@ from tests.sandbox.dollarpe_support import (
     make_jpeg,
     make_png,
 )
+from tests.sandbox.qolo_support import SDD_PROGRAM, QoloApi
 from tests.sandbox.rebilly_support import RebillyApi
 
 ORG = ("sandbox-key", "sandbox-secret")
@@ -121,3 +123,37 @@ def rapi(reb: RebillyEmulatorProcess) -> RebillyApi:
 @pytest.fixture
 def rapi_other(reb: RebillyEmulatorProcess) -> RebillyApi:
     return RebillyApi(reb.base_url, *REBILLY_OTHER_ORG)
+
+
+# --- Qolo -------------------------------------------------------------------------------------
+
+QOLO_LOGIN = ("qolo-login", "qolo-api-key")
+QOLO_OTHER_LOGIN = ("qolo-other", "qolo-other-key")
+QOLO_CDD = "7c4f8e2a-1b3d-4e5f-8a9b-0c1d2e3f4a5b"
+QOLO_FAST: dict[str, Any] = {"webhook_retry_delays": [0.2, 0.2], "webhook_timeout": 2}
+
+
+@pytest.fixture(scope="session")
+def qolo_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QoloEmulatorProcess]:
+    state = tmp_path_factory.mktemp("qolo") / "state.sqlite3"
+    programs = [(QOLO_CDD, "CDD"), (SDD_PROGRAM, "SDD")]
+    logins = [QOLO_LOGIN, QOLO_OTHER_LOGIN]
+    with QoloEmulatorProcess(state, logins=logins, programs=programs, **QOLO_FAST) as process:
+        yield process
+
+
+@pytest.fixture
+def qolo_sandbox(
+    qolo_process: QoloEmulatorProcess, server: TestServer
+) -> Iterator[QoloEmulatorProcess]:
+    """The shared Qolo emulator, wiped and with its start-up configuration, for each test
+    (not `qolo`: that is the Django tests' fixture, with the app's settings)."""
+    qolo_process.reset(config=True)
+    server.clear()
+    yield qolo_process
+    qolo_process.reset(config=True)
+
+
+@pytest.fixture
+def qapi(qolo_sandbox: QoloEmulatorProcess) -> QoloApi:
+    return QoloApi(qolo_sandbox.base_url, *QOLO_LOGIN)

@@ -3,7 +3,8 @@
 The spec is read where the fact sheets keep it, `../shared` beside the checkout, never copied
 into this repository (Rebilly's API licence). It is OpenAPI 3.1 split into YAML files joined
 by relative `$ref`s; they are resolved with `referencing` and validated with Draft 2020-12
-plus the OpenAPI rules plain JSON Schema lacks:
+plus the OpenAPI rules plain JSON Schema lacks (tests/support/openapi.py, shared with
+qolo_spec.py):
 
 - `readOnly` properties are not required in a request and must not be sent; `writeOnly`
   ones are not required in a response and must not be returned (an explicit
@@ -23,31 +24,25 @@ Every check raises jsonschema.ValidationError naming the operation and the faili
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
-from jsonschema import Draft202012Validator, ValidationError, validators
-from jsonschema.exceptions import best_match
+from jsonschema import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from tests.support import openapi
+from tests.support.openapi import METHODS
 
 SPEC_ROOT = (
     Path(__file__).resolve().parents[3] / "shared/providers/rebilly/spec/api-definitions/openapi"
 )
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _ORG_PREFIX = re.compile(r"^/organizations/[^/]+")
-
-# (id of the object being validated, property names an allOf branch marks explicitly
-# writable/readable again), innermost last; see `_allof`.
-_overrides: contextvars.ContextVar[tuple[tuple[int, frozenset[str]], ...]] = contextvars.ContextVar(
-    "rebilly_spec_overrides", default=()
-)
 
 
 def _root() -> Path:
@@ -78,138 +73,13 @@ def _uri(relative: str) -> str:
     return (_root() / relative).as_uri()
 
 
-def _pointer(parts: tuple[str, ...]) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-# --- the OpenAPI keywords JSON Schema lacks -------------------------------------------------
-
-
-def _flag(resolver: Any, schema: Any, flag: str, depth: int = 0) -> bool | None:
-    """True/False when `schema` (through `$ref` and `allOf`) says `flag`, else None."""
-    if not isinstance(schema, dict) or depth > 20:
-        return None
-    if flag in schema:
-        return bool(schema[flag])
-    if "$ref" in schema:
-        resolved = resolver.lookup(schema["$ref"])
-        found = _flag(resolved.resolver, resolved.contents, flag, depth + 1)
-        if found is not None:
-            return found
-    for branch in schema.get("allOf", []):
-        found = _flag(resolver, branch, flag, depth + 1)
-        if found is not None:
-            return found
-    return None
-
-
-def _hidden_flag(validator: Any) -> str:
-    """The flag whose properties this direction must neither require nor carry."""
-    return "readOnly" if validator.rebilly_mode in ("request", "patch") else "writeOnly"
-
-
-def _overridden(instance: Any, name: str) -> bool:
-    return any(key == id(instance) and name in names for key, names in _overrides.get())
-
-
-def _required(validator: Any, required: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    if not validator.is_type(instance, "object") or validator.rebilly_mode == "patch":
-        return
-    flag = _hidden_flag(validator)
-    properties = schema.get("properties", {})
-    for name in required:
-        if name in instance:
-            continue
-        if _flag(validator._resolver, properties.get(name), flag) and not _overridden(
-            instance, name
-        ):
-            continue
-        yield ValidationError(f"{name!r} is a required property")
-
-
-_BASE = Draft202012Validator.VALIDATORS
-
-
-def _properties(validator: Any, properties: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    yield from _BASE["properties"](validator, properties, instance, schema)
-    if not validator.is_type(instance, "object"):
-        return
-    flag = _hidden_flag(validator)
-    what = "read-only: it must not be sent"
-    if flag == "writeOnly":
-        what = "write-only: it must not be returned"
-    for name, subschema in properties.items():
-        hidden = name in instance and _flag(validator._resolver, subschema, flag)
-        if hidden and not _overridden(instance, name):
-            yield ValidationError(f"{name!r} is {what}", path=(name,))
-
-
-def _allof(validator: Any, all_of: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    names: set[str] = set()
-    if validator.is_type(instance, "object"):
-        flag = _hidden_flag(validator)
-        for branch in all_of:
-            for name, prop in (
-                (branch.get("properties") or {}).items() if isinstance(branch, dict) else ()
-            ):
-                if _flag(validator._resolver, prop, flag) is False:
-                    names.add(name)
-    token = _overrides.set((*_overrides.get(), (id(instance), frozenset(names))))
-    try:
-        yield from _BASE["allOf"](validator, all_of, instance, schema)
-    finally:
-        _overrides.reset(token)
-
-
-def _oneof(validator: Any, one_of: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    discriminator = schema.get("discriminator") or {}
-    name = discriminator.get("propertyName")
-    mapping = discriminator.get("mapping")
-    if not (name and mapping and validator.is_type(instance, "object")):
-        yield from _BASE["oneOf"](validator, one_of, instance, schema)
-        return
-    if name not in instance:
-        yield ValidationError(f"{name!r} is a required property (it picks the schema)")
-        return
-    target = mapping.get(instance[name]) if isinstance(instance[name], str) else None
-    if target is None:
-        yield ValidationError(f"{name} {instance[name]!r} is not one of {sorted(mapping)}")
-        return
-    yield from validator.descend(instance, {"$ref": target})
-
-
-def _validator_class(mode: str) -> Any:
-    # One class per direction: `descend` copies a validator as its own class, so a class
-    # attribute is how the direction reaches every nested check.
-    cls = validators.extend(
-        Draft202012Validator,
-        validators={
-            "required": _required,
-            "properties": _properties,
-            "allOf": _allof,
-            "oneOf": _oneof,
-        },
-    )
-    cls.rebilly_mode = mode
-    return cls
-
-
-_CLASSES = {mode: _validator_class(mode) for mode in ("request", "patch", "response")}
-
-
 @functools.cache
 def _validator(uri: str, pointer: str, mode: str) -> Any:
-    return _CLASSES[mode](
-        {"$ref": f"{uri}#{pointer}"},
-        registry=_REGISTRY,
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
-    )
+    return openapi.validator(_REGISTRY, f"{uri}#{pointer}", mode)
 
 
 def _check(uri: str, pointer: str, mode: str, instance: Any, context: str) -> None:
-    error = best_match(_validator(uri, pointer, mode).iter_errors(instance))
-    if error is not None:
-        raise ValidationError(f"{context}: at {error.json_path}: {error.message}") from error
+    openapi.check(_validator(uri, pointer, mode), instance, context)
 
 
 # --- paths and webhooks ---------------------------------------------------------------------
@@ -251,19 +121,10 @@ def _relative_path(path: str) -> str:
     return relative if relative.startswith("/") else "/" + relative
 
 
-def _match(template: str, path: str) -> bool:
-    pattern, concrete = template.strip("/").split("/"), path.strip("/").split("/")
-    return len(pattern) == len(concrete) and all(
-        p == c or (p.startswith("{") and p.endswith("}") and c)
-        for p, c in zip(pattern, concrete, strict=True)
-    )
-
-
 def _find(method: str, path: str) -> tuple[str, str, dict[str, Any]]:
     relative = _relative_path(path)
-    candidates = [t for t in _paths() if _match(t, relative)]
     # The most literal template wins (`/tracking/webhooks` over `/{a}/{b}`).
-    candidates.sort(key=lambda t: sum(part.startswith("{") for part in t.split("/")))
+    candidates = openapi.candidates(_paths(), relative)
     for template in candidates:
         uri = _paths()[template]
         operation = _load(uri).get(method.lower())
@@ -299,21 +160,10 @@ def _response_object(
 ) -> tuple[str, str, tuple[str, ...], dict[str, Any]]:
     template, uri, found = _find(method, path)
     responses = found.get("responses") or {}
-    keys = [str(status), f"{status // 100}XX", f"{status // 100}xx", "default"]
-    key = next((k for k in keys if k in responses), None)
-    if key is None:
-        raise ValidationError(
-            f"{method.upper()} {template}: status {status} is not documented "
-            f"(documented: {', '.join(sorted(responses))})"
-        )
+    key = openapi.response_key(responses, status, f"{method.upper()} {template}")
     parts: tuple[str, ...] = (method.lower(), "responses", key)
     uri, parts, response = _follow(uri, parts, responses[key])
     return template, uri, parts, response
-
-
-def _json_content(node: Mapping[str, Any]) -> Any:
-    content = node.get("content") or {}
-    return next((key for key in content if key.split(";")[0].strip() == "application/json"), None)
 
 
 def validate_request(method: str, path: str, body: Any) -> None:
@@ -321,19 +171,13 @@ def validate_request(method: str, path: str, body: Any) -> None:
     template, uri, found = _find(method, path)
     context = f"{method.upper()} {template} request"
     request_body = found.get("requestBody")
-    if request_body is None:
-        if body not in (None, {}, b"", ""):
-            raise ValidationError(f"{context}: the operation takes no body, got {body!r}")
-        return
-    uri, parts, request_body = _follow(uri, (method.lower(), "requestBody"), request_body)
-    media = _json_content(request_body)
+    parts: tuple[str, ...] = ()
+    if request_body is not None:
+        uri, parts, request_body = _follow(uri, (method.lower(), "requestBody"), request_body)
+    media = openapi.request_media(request_body, body, context)
     if media is None:
-        raise ValidationError(f"{context}: the operation takes no JSON body")
-    if body is None:
-        if request_body.get("required"):
-            raise ValidationError(f"{context}: a body is required")
         return
-    pointer = _pointer((*parts, "content", media, "schema"))
+    pointer = openapi.pointer((*parts, "content", media, "schema"))
     _check(uri, pointer, "patch" if method.upper() == "PATCH" else "request", body, context)
 
 
@@ -352,7 +196,7 @@ def _check_headers(
             if not re.fullmatch(r"-?\d+", value):
                 raise ValidationError(f"header {name}: {value!r} is not an integer")
             typed = int(value)
-        pointer = _pointer((*header_parts, "schema"))
+        pointer = openapi.pointer((*header_parts, "schema"))
         _check(header_uri, pointer, "response", typed, f"header {name}")
 
 
@@ -366,14 +210,10 @@ def validate_response(
     """An answer: documented status, body shape (no write-only fields), typed headers."""
     template, uri, parts, response = _response_object(method, path, status)
     context = f"{method.upper()} {template} {status}"
-    media = _json_content(response)
-    if media is None:
-        if body not in (None, b"", ""):
-            raise ValidationError(f"{context}: no body is documented, got {body!r}")
-    else:
-        if body is None:
-            raise ValidationError(f"{context}: a JSON body is documented, got none")
-        _check(uri, _pointer((*parts, "content", media, "schema")), "response", body, context)
+    media = openapi.response_media(response, body, context)
+    if media is not None:
+        schema_pointer = openapi.pointer((*parts, "content", media, "schema"))
+        _check(uri, schema_pointer, "response", body, context)
     if headers is not None:
         _check_headers(uri, parts, response, headers)
 
@@ -395,11 +235,11 @@ def validate_webhook(event_type: str, body: Any) -> None:
     if "requestBody" not in node:
         raise ValidationError(f"webhook {event_type}: no request body is documented")
     uri, parts, node = _follow(uri, (*parts, "requestBody"), node["requestBody"])
-    media = _json_content(node)
+    media = openapi.json_media(node)
     if media is None:
         raise ValidationError(f"webhook {event_type}: no JSON body is documented")
     context = f"webhook {event_type}"
-    _check(uri, _pointer((*parts, "content", media, "schema")), "response", body, context)
+    _check(uri, openapi.pointer((*parts, "content", media, "schema")), "response", body, context)
     if isinstance(body, dict) and body.get("eventType") != event_type:
         raise ValidationError(f"{context}: eventType is {body.get('eventType')!r}")
 
