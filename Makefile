@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench emulator rebilly-emulator clean
+.PHONY: install run test lint bench emulator rebilly-emulator qolo-emulator clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ emulator: install
 # The Rebilly sandbox emulator alone, on http://127.0.0.1:8200.
 rebilly-emulator: install
 	$(BIN)/python -m sandbox.rebilly --host 127.0.0.1 --port 8200 --state var/rebilly-sandbox.sqlite3
+
+# The Qolo sandbox emulator alone, on http://127.0.0.1:8300.
+qolo-emulator: install
+	$(BIN)/python -m sandbox.qolo --host 127.0.0.1 --port 8300 --state var/qolo-sandbox.sqlite3
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

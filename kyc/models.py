@@ -178,6 +178,7 @@ class Verification(models.Model):
             ("force_outcome", _("Can force a verification outcome (sandbox only)")),
             ("add_note", _("Can add a note to a verification")),
             ("reroute_verification", _("Can send a verification to another provider")),
+            ("client_override", _("Can record our own verification at the provider")),
         ]
 
     def __str__(self) -> str:

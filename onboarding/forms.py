@@ -444,6 +444,28 @@ class TaxFixForm(JourneyForm):
         return {"tax_number": self.cleaned_data["tax_number"]}
 
 
+class ChallengeForm(JourneyForm):
+    """One choice per question the provider asks (its options, as it wrote them)."""
+
+    def __init__(self, *args: Any, questions: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keys: dict[str, str] = {}
+        for index, question in enumerate(questions):
+            name = f"question_{index}"
+            self.keys[name] = str(question.get("key"))
+            options = [str(option) for option in question.get("options") or []]
+            self.fields[name] = forms.ChoiceField(
+                label=str(question.get("prompt") or _("Question %d") % (index + 1)),
+                choices=[(option, option) for option in options],
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choose an answer to this question.")},
+            )
+
+    def answers(self) -> dict[str, str]:
+        """{the provider's question key: the option chosen}."""
+        return {self.keys[name]: self.cleaned_data[name] for name in self.keys}
+
+
 # --- Uploads ----------------------------------------------------------------------------------
 UPLOAD_LABELS: dict[str, Any] = {
     Document.Kind.FRONT: _("Front of your identity document"),

@@ -7,6 +7,7 @@ logging in again, and nobody can see another user's onboarding by editing a URL.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from kyc.models import (
     BankAccount,
     CustomerState,
     Document,
+    FailureReason,
     FixKind,
     ProviderDocument,
     Status,
@@ -31,7 +33,7 @@ from kyc.providers.interface import Words
 from kyc.providers.registry import capabilities, get_provider
 from kyc.services.banks import banking_provider
 from kyc.services.corrections import fix_kind, fixable, may_hand_off
-from kyc.services.customers import verification_form_spec
+from kyc.services.customers import routing_frozen, verification_form_spec
 from kyc.services.submissions import ACTIVE
 
 logger = logging.getLogger(__name__)
@@ -49,6 +51,13 @@ FIX_ACTION = {
     FixKind.TAX: _("Correct your {tax_id}"),
     FixKind.SELFIE: _("Take a new selfie"),
     FixKind.ADDITIONAL_INFO: _("Correct your additional information"),
+}
+# Why our team takes over, where saying it helps the applicant. A screening result is
+# never explained (it must not tip anyone off).
+TEAM_REASONS: dict[str, Any] = {
+    FailureReason.CHALLENGE_FAILED: _("Your answers to the questions did not match."),
+    FailureReason.UNDERAGE: _("You must be of legal age to open an account."),
+    FailureReason.ATTEMPTS_EXHAUSTED: _("All the attempts to send a document were used."),
 }
 BANK_STATUS_WORDS: dict[str, Any] = {
     BankAccount.State.QUEUED: _("Waiting to be sent for checking"),
@@ -149,7 +158,10 @@ class Progress:
         parts.append(json.dumps(v.action, sort_keys=True))
         parts += [f"{bank.pk}:{bank.status}" for bank in self.banks]
         parts += [f"{d.pk}:{d.status}:{d.revision}" for d in self.documents]
-        return "|".join(parts)
+        # The stage, then a digest: the page carries it, and it must not spell out a
+        # reason (a screening one, say).
+        digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+        return f"{self.stage}|{digest}"
 
     @property
     def final(self) -> bool:
@@ -169,7 +181,22 @@ class Progress:
             "banking": self.banking,
             "words": words,
             "banks": [bank_view(bank) for bank in self.banks],
+            "team_reason": TEAM_REASONS.get(self.verification.failure_reason, ""),
+            "refused_text": self.refused_text,
         }
+
+    @property
+    def profile_editable(self) -> bool:
+        v = self.verification
+        return v.customer_state != CustomerState.CREATED and not routing_frozen(v)
+
+    @property
+    def refused_text(self) -> str:
+        """The provider's refusal in the applicant's words, when the provider knows them."""
+        if not self.refused:
+            return ""
+        text = get_provider(self.verification.provider).user_message(self.refused)
+        return text if text != self.refused else ""
 
     @property
     def action_kind(self) -> str:

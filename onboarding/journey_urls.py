@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from onboarding.views import bank, fix, hosted, kyc, profile, start, status, uploads
+from onboarding.views import bank, fix, hosted, kyc, profile, questions, start, status, uploads
 
 urlpatterns = [
     # /verify/ itself: where the user stands decides the page.
@@ -18,6 +18,8 @@ urlpatterns = [
     # Hosted collection: the hand-off to the provider's pages (a POST) and the way back.
     path("continue/", hosted.hosted, name="hosted"),
     path("return/", hosted.hosted_return, name="hosted_return"),
+    # Challenge questions the provider asks while it waits for the applicant.
+    path("questions/", questions.questions, name="questions"),
     path("status/", status.status, name="status"),
     path("status/live/", status.status_live, name="status_live"),
     path("fix/", fix.fix, name="fix"),

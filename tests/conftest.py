@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 
 from sandbox.dollarpe.process import EmulatorProcess
+from sandbox.qolo.process import QoloEmulatorProcess
 from sandbox.rebilly.process import RebillyEmulatorProcess
 from sandbox.s3 import create_private_bucket
 from tests.settings import SERVICES
@@ -96,6 +97,33 @@ def rebilly(rebilly_emulator: RebillyEmulatorProcess, settings: Any) -> Iterator
     rebilly_emulator.reset(config=True)
     yield rebilly_emulator
     rebilly_emulator.reset(config=True)
+
+
+@pytest.fixture(scope="session")
+def qolo_emulator() -> Iterator[QoloEmulatorProcess]:
+    """The Qolo emulator as a real process, on the port the test settings chose."""
+    port = urlsplit(settings.QOLO_BASE_URL).port
+    logins = [(settings.QOLO_LOGIN_ID, settings.QOLO_API_KEY)]
+    programs = [(settings.QOLO_PROGRAM_GUID, "CDD")]
+    fast: dict[str, Any] = {"webhook_retry_delays": "0.2,0.4,0.6,0.8,1,1.2"}
+    with QoloEmulatorProcess(port=port, logins=logins, programs=programs, **fast) as process:
+        yield process
+
+
+@pytest.fixture
+def qolo(qolo_emulator: QoloEmulatorProcess, settings: Any) -> Iterator[Any]:
+    """Qolo enabled and the default provider, its emulator wiped for the test; no token
+    left in the cache from an earlier test."""
+    from django.core.cache import cache
+
+    from kyc.providers.qolo.client import QoloClient
+
+    settings.KYC_PROVIDERS = ["dollarpe", "qolo"]
+    settings.KYC_DEFAULT_PROVIDER = "qolo"
+    qolo_emulator.reset(config=True)
+    cache.delete(QoloClient.from_settings().cache_key)
+    yield qolo_emulator
+    qolo_emulator.reset(config=True)
 
 
 @pytest.fixture(scope="session")

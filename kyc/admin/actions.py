@@ -49,12 +49,19 @@ class DetailAction:
     run: Callable[[HttpRequest, Verification], StaffResult]
     takes_note: bool = False
     confirm: bool = False
+    # A page of its own that asks for the action's values and a confirmation first.
+    form_template: str = ""
     # Whether it applies to this verification at all (what its provider can do, say).
     applies: Callable[[Verification], bool] = lambda verification: True
 
 
 def can_reset(verification: Verification) -> bool:
     return registry.capabilities(verification.provider).reset
+
+
+def can_override(verification: Verification) -> bool:
+    caps = registry.capabilities(verification.provider)
+    return caps.client_override and bool(verification.provider_customer_id)
 
 
 def can_force(verification: Verification) -> bool:
@@ -143,6 +150,20 @@ DETAIL_ACTIONS = {
             applies=lambda v: bool(reroute_targets(v)),
         ),
         DetailAction(
+            "client_override",
+            gettext_lazy("Record our own verification"),
+            "client_override",
+            lambda request, v: staff.staff_client_override(
+                verification_id=v.pk,
+                actor=request.user,
+                verifier=request.POST.get("verifier", ""),
+                reference=request.POST.get("reference", ""),
+                level=request.POST.get("level", ""),
+            ),
+            form_template="admin/kyc/verification/client_override.html",
+            applies=can_override,
+        ),
+        DetailAction(
             "add_note",
             gettext_lazy("Add a note"),
             "add_note",
@@ -178,7 +199,10 @@ def run_detail_action(
         raise Http404
     if not offered(action, request.user, verification):
         raise PermissionDenied
-    if action.confirm and (request.method != "POST" or request.POST.get("confirm") != "yes"):
+    confirmed = request.method == "POST" and request.POST.get("confirm") == "yes"
+    if action.form_template and not confirmed:
+        return action_form(model_admin, request, verification, action)
+    if action.confirm and not confirmed:
         return reset_confirmation(model_admin, request, [verification], single=True)
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "POST"})
@@ -254,6 +278,23 @@ def run_document_review(
         else:
             report(request, result)
     return HttpResponseRedirect(reverse("admin:kyc_verification_change", args=[verification.pk]))
+
+
+def action_form(
+    model_admin: VerificationAdminBase,
+    request: HttpRequest,
+    verification: Verification,
+    action: DetailAction,
+) -> TemplateResponse:
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": action.label,
+        "opts": model_admin.model._meta,
+        "verification": verification,
+        "action": action,
+        "provider_label": registry.get_provider(verification.provider).label,
+    }
+    return TemplateResponse(request, action.form_template, context)
 
 
 def reset_confirmation(

@@ -71,6 +71,9 @@ class Capabilities:
     profile_needs: frozenset[str] = frozenset()
     # Seconds without news before a verification is polled (None: KYC_POLL_AFTER).
     poll_after: int | None = None
+    # Sending a submission again is safe (idempotency keys, a lookup by our reference): a
+    # retry sends it again instead of asking whether the last attempt got through.
+    idempotent_submit: bool = False
 
 
 # The profile fields a provider may ask for on top of name, email, phone and countries.

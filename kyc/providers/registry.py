@@ -21,6 +21,7 @@ from kyc.providers.interface import Capabilities, Provider
 BUILT_IN = {
     "dollarpe": "kyc.providers.dollarpe.adapter.DollarPeProvider",
     "rebilly": "kyc.providers.rebilly.adapter.RebillyProvider",
+    "qolo": "kyc.providers.qolo.adapter.QoloProvider",
 }
 
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kyc import jobs
-from kyc.models import CustomerState, Verification
+from kyc.models import CustomerState, Submission, Verification
 from kyc.providers.errors import (
     DuplicateReferenceError,
     PermanentProviderError,
@@ -130,8 +130,10 @@ def _forget_form_spec(verification: Verification) -> None:
 
 
 def routing_frozen(verification: Verification) -> bool:
-    """The provider has (or is being sent) this applicant: the choice can no longer change."""
-    return verification.provider_has_customer or verification.submissions.exists()
+    """The provider has (or is being sent) this applicant: the choice can no longer change.
+    A submission the provider refused outright gave it nothing: the profile is open again."""
+    sent = verification.submissions.exclude(state=Submission.State.REJECTED)
+    return verification.provider_has_customer or sent.exists()
 
 
 def verification_reroute(*, verification_id: int, provider: str, actor: Any) -> Verification:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,14 +21,24 @@ from django.utils.translation import gettext as _
 from kyc import jobs
 from kyc.models import Document, FixKind, ProviderDocument, Status, Submission, Verification
 from kyc.providers.errors import ProviderError
-from kyc.providers.interface import CorrectionPart, DocumentReviewProvider, Outcome
+from kyc.providers.interface import (
+    Attestation,
+    ClientOverrideProvider,
+    CorrectionPart,
+    DocumentReviewProvider,
+    Outcome,
+)
 from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
 from kyc.services.corrections import UPDATE_KINDS, fix_kind
 from kyc.services.customers import verification_reroute
 from kyc.services.notify import email_after_commit
 from kyc.services.polling import verification_refresh
-from kyc.services.status import documents_apply, verification_reset_local
+from kyc.services.status import (
+    documents_apply,
+    verification_apply_outcome,
+    verification_reset_local,
+)
 from kyc.services.submissions import SubmissionRefused, submission_create
 
 NOTE_MAX_LENGTH = 2000
@@ -405,6 +415,64 @@ def staff_review_document(
         # The decision is made; polling and the provider's webhooks bring the status.
         return StaffResult(True, f"{done} {_('The status will follow.')}")
     return StaffResult(True, done)
+
+
+# --- our own verification (Capabilities.client_override) ------------------------------------
+ATTESTATION_MAX = 100
+
+
+def staff_client_override(
+    *,
+    verification_id: int,
+    actor: Any,
+    verifier: str,
+    reference: str,
+    level: str,
+    verified_at: datetime | None = None,
+) -> StaffResult:
+    """Record at the provider that we verified this person ourselves (who verified, their
+    reference, the level), then apply what the provider says. All three are required."""
+    values = {"verifier": verifier, "reference": reference, "level": level}
+    cleaned = {name: " ".join(str(value or "").split()) for name, value in values.items()}
+    if not all(cleaned.values()):
+        raise StaffActionRefused(_("Give who verified the person, their reference and the level."))
+    if any(len(value) > ATTESTATION_MAX for value in cleaned.values()):
+        raise StaffActionRefused(_("Each value may have at most 100 characters."))
+    verification = Verification.objects.get(pk=verification_id)
+    refused = _no_customer(verification)
+    if refused:
+        return refused
+    provider = get_provider(verification.provider, verification_id=verification.pk)
+    if not isinstance(provider, ClientOverrideProvider):
+        return StaffResult(False, _("This provider does not take our own verification."))
+    attestation = Attestation(verified_at=verified_at or timezone.now(), **cleaned)
+    try:
+        outcome = provider.client_override(verification, attestation)
+    except ProviderError as exc:
+        return _provider_failed(verification, "client_override_failed", actor, exc)
+    audit_record(
+        verification=verification,
+        action="client_override",
+        source="staff",
+        actor=actor,
+        from_status=verification.status,
+        note=(
+            f"verified by {cleaned['verifier']}, reference {cleaned['reference']}, "
+            f"level {cleaned['level']}"
+        ),
+    )
+    change = verification_apply_outcome(
+        verification_id=verification.pk,
+        outcome=outcome,
+        source="staff",
+        actor=actor,
+        note="our own verification recorded at the provider",
+    )
+    verification.refresh_from_db()
+    if change.applied:
+        now = verification.get_status_display()
+        return StaffResult(True, _("Recorded. Status is now %s.") % now)
+    return StaffResult(True, _("Recorded. Status unchanged (%s).") % change.reason)
 
 
 # --- note ------------------------------------------------------------------------------------

@@ -92,7 +92,10 @@ def submission_send(*, submission_id: int) -> str:
     provider = get_provider(
         submission.verification.provider, verification_id=submission.verification_id
     )
-    if submission.attempts > 1 and _went_through(provider, submission):
+    # A retry asks first whether the last attempt went through, unless sending again is
+    # itself safe (the provider replays an idempotent request instead of doing it twice).
+    resend = provider.capabilities.idempotent_submit
+    if submission.attempts > 1 and not resend and _went_through(provider, submission):
         return _sent(submission, "the provider already had it")
     try:
         outcome = provider.submit(submission, SubmissionDocuments(submission))

@@ -23,6 +23,7 @@ PASSWORD = "officer-password-for-tests"
 ROLES = importlib.import_module("kyc.migrations.0003_compliance_groups")
 REROUTE = importlib.import_module("kyc.migrations.0007_neutral_reasons")
 DOCUMENTS = importlib.import_module("kyc.migrations.0008_provider_documents")
+OVERRIDE = importlib.import_module("kyc.migrations.0009_client_override_permission")
 
 
 def ensure_roles() -> None:
@@ -30,6 +31,7 @@ def ensure_roles() -> None:
     ROLES.ensure_groups(django_apps)
     REROUTE._officer_may_reroute(django_apps)
     DOCUMENTS.grant(django_apps)
+    OVERRIDE.grant(django_apps)
 
 
 def staff_member(group: str, username: str | None = None) -> Any:

@@ -22,6 +22,7 @@ ACTION_CODENAMES = {
     "reprocess_webhookevent",
     "reroute_verification",  # migration 0007
     "review_provider_document",  # migration 0008
+    "client_override",  # migration 0009
 }
 
 

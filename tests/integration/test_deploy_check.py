@@ -94,3 +94,29 @@ def test_rebilly_sandbox_mode_a_sandbox_key_or_the_default_password_against_live
         result = _check(**(REBILLY_LIVE | overrides))
         assert result.returncode != 0, code
         assert code in result.stderr, (code, result.stderr)
+
+
+QOLO_LIVE = {
+    "KYC_PROVIDERS": "dollarpe,qolo",
+    "QOLO_BASE_URL": "https://api.qolopay.com",
+    "QOLO_LOGIN_ID": "kyc-live",
+    "QOLO_API_KEY": "live-api-key",
+    "QOLO_WEBHOOK_SECRET": "a-long-random-webhook-secret",
+    "QOLO_SANDBOX": "false",
+}
+
+
+def test_qolo_with_live_values_reports_nothing():
+    result = _check(**QOLO_LIVE)
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_qolo_sandbox_mode_off_its_dev_host_or_a_weak_secret_are_errors():
+    for code, overrides in {
+        "kyc.qolo.E001": {"QOLO_SANDBOX": "true"},
+        "kyc.qolo.E002": {"QOLO_WEBHOOK_SECRET": "short"},
+        "kyc.qolo.W001": {"QOLO_BASE_URL": "http://127.0.0.1:8300"},
+    }.items():
+        result = _check(**(QOLO_LIVE | overrides))
+        assert result.returncode != 0, code
+        assert code in result.stderr, (code, result.stderr)

@@ -146,10 +146,10 @@ def test_malformed_rules_are_refused_with_a_reason(rules, message):
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"KYC_ROUTING": [{"id": "q", "provider": "qolo"}]}, "names an unknown provider 'qolo'"),
+        ({"KYC_ROUTING": [{"id": "q", "provider": "nobody"}]}, "an unknown provider 'nobody'"),
         ({"KYC_ROUTING": [{"id": "a", "provider": "acme"}]}, "'acme', which is not enabled"),
         ({"KYC_DEFAULT_PROVIDER": "acme"}, "KYC_DEFAULT_PROVIDER 'acme' is not enabled"),
-        ({"KYC_PROVIDERS": ["dollarpe", "qolo"]}, "'qolo', which is not a known provider"),
+        ({"KYC_PROVIDERS": ["dollarpe", "nobody"]}, "'nobody', which is not a known provider"),
         ({"KYC_ROUTING": [{"id": "a"}]}, "names no provider"),
     ],
 )
@@ -177,33 +177,35 @@ def _start(*command: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_rules_come_from_the_environment_and_are_checked_at_start_up():
     """Every process stops at start-up (gunicorn and Celery run no system checks)."""
-    routing = '[{"id": "q", "provider": "qolo"}]'
+    routing = '[{"id": "q", "provider": "nobody"}]'
     worker = _start("-c", "import django; django.setup()", KYC_ROUTING=routing)
     assert worker.returncode != 0
-    assert "KYC routing cannot be used: rule 'q' names an unknown provider 'qolo'." in (
+    assert "KYC routing cannot be used: rule 'q' names an unknown provider 'nobody'." in (
         worker.stderr
     )
     check = _start("manage.py", "check", KYC_ROUTING=routing)
     assert check.returncode != 0
-    assert "rule 'q' names an unknown provider 'qolo'" in check.stderr
+    assert "rule 'q' names an unknown provider 'nobody'" in check.stderr
     garbled = _start("manage.py", "check", KYC_ROUTING="[{not json")
     assert garbled.returncode != 0
     assert "Environment variable KYC_ROUTING: expected valid JSON." in garbled.stderr
 
 
-def test_a_provider_needing_pages_this_version_lacks_cannot_be_enabled(settings):
-    # Hosted collection has its pages now (/verify/continue/); challenge questions not yet.
+def test_a_provider_needing_pages_this_deployment_lacks_cannot_be_enabled(settings):
+    # A deployment without the journey's pages (its own URLconf): a provider needing the
+    # hand-off or the questions page is refused, saying which.
     asking = dataclasses.replace(
         second_provider.SecondProvider.capabilities, collection="hosted", challenge_questions=True
     )
     settings.KYC_PROVIDER_BACKENDS = {"hosted": "tests.neutral.test_routing.HostedProvider"}
     settings.KYC_PROVIDERS = ["dollarpe", "hosted"]
+    settings.ROOT_URLCONF = "tests.neutral.urls_without_journey"
     HostedProvider.capabilities = asking
     with pytest.raises(SystemCheckError) as refused:
         call_command("check")
     message = str(refused.value)
+    assert "provider 'hosted' needs hosted collection, which this version" in message
     assert "provider 'hosted' needs challenge questions, which this version" in message
-    assert "hosted collection" not in message
 
 
 class HostedProvider(second_provider.SecondProvider):

@@ -21,14 +21,19 @@ PASSWORD = "correct-horse-battery-staple"
 DECISION = 60_000  # ms: a give-up limit for the provider's decision to reach the page
 
 
-def connect(live_server_url: str) -> None:
-    """Let this page's origin POST to the bucket, and have the emulator call us back."""
+def allow_uploads_from(live_server_url: str) -> None:
+    """Let this page's origin POST to the bucket."""
     create_private_bucket(
         settings.AWS_S3_ENDPOINT_URL,
         settings.AWS_STORAGE_BUCKET_NAME,
         settings.AWS_S3_REGION_NAME,
         origins=[live_server_url],
     )
+
+
+def connect(live_server_url: str) -> None:
+    """Let this page's origin POST to the bucket, and have the emulator call us back."""
+    allow_uploads_from(live_server_url)
     DollarPeClient.from_settings().register_webhook(live_server_url + WEBHOOK_PATH)
 
 

@@ -109,7 +109,11 @@ def delivered(emulator: RebillyEmulatorProcess) -> int:
 
 
 def drained(verification: Verification) -> Verification:
-    """Apply every stored delivery now (what the drain task does), and read the row again."""
-    webhooks_drain()
+    """Apply every stored delivery now (what the drain task does: a worker of the suite may
+    be draining them too, so until none waits), and read the row again."""
+    wait_for(
+        lambda: (webhooks_drain(), WebhookEvent.objects.filter(state="queued").exists())[1],
+        lambda waiting: not waiting,
+    )
     verification.refresh_from_db()
     return verification

@@ -165,6 +165,6 @@ def test_what_is_recorded_of_a_body_hides_identity_numbers_documents_and_signed_
         "person": {"first_name": "Ada", "govt_id_number": "•••••••••89", "tax_id": "•••"},
         "document": {"front": "<5000 characters, not kept>", "file_type": "JPEG"},
         "links": ["https://bucket.example/doc"],
-        "api_key": "•••••••••••••••56",
+        "api_key": "•••",  # a credential: not even its end
     }
     assert json.loads(script.requests[-1][3]) == body  # what is sent is whole

@@ -1,0 +1,1 @@
+"""Qolo: persons created with their KYC, documents inline, challenge questions, client override."""
