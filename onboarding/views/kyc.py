@@ -56,7 +56,11 @@ def kyc_details(request: HttpRequest) -> HttpResponse:
     except ProviderError as error:
         logger.warning("KYC configuration unavailable: %s", type(error).__name__)
         return provider_error(request)
-    initial = {"address_country": verification.residence_country or verification.nationality}
+    initial: dict[str, object] = {
+        "address_country": verification.residence_country or verification.nationality
+    }
+    if verification.date_of_birth:  # asked at the profile already: not typed twice
+        initial["dob"] = verification.date_of_birth
     form = KycForm(posted(request), plan=plan, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {**form.submission_data(verification), "documents": documents}

@@ -123,3 +123,24 @@ def test_the_emulator_signs_its_deliveries_and_they_verify_the_applicant(
     assert all("x-qolo-signature" in {h.lower() for h in row.headers} for row in rows)
     verification.refresh_from_db()
     assert verification.status == Status.VERIFIED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_registered_once_we_are_up_the_subscription_is_active(
+    qolo: Any, live_server: Any, settings: Any
+) -> None:
+    # Qolo pings a URL when it is registered and deactivates it without a 200 [WHP]: the
+    # command waits for our own /healthz first (`make run` starts it beside the server).
+    from django.core.management import call_command
+
+    from kyc.providers.qolo.client import QoloClient
+
+    settings.PUBLIC_BASE_URL = live_server.url
+    call_command("kyc_register_webhook", "--provider", "qolo", "--when-up", "--wait", "10")
+    (subscription,) = QoloClient.from_settings().list_webhooks()
+    assert subscription.url == live_server.url + PATH
+    assert subscription.active is True
+    wait_for(
+        qolo.deliveries,
+        lambda found: bool(found) and all(d["status"] == "delivered" for d in found),
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -26,6 +27,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--url", help="register this URL instead of the one from settings")
         parser.add_argument(
+            "--when-up",
+            action="store_true",
+            help=(
+                "first wait (up to --wait) until our own /healthz answers: a provider that "
+                "pings the URL when it is registered (Qolo) finds it up"
+            ),
+        )
+        parser.add_argument(
             "--wait",
             type=float,
             default=0.0,
@@ -39,6 +48,8 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError(f"Not an enabled provider: {', '.join(unknown)}.")
         deadline = time.monotonic() + options["wait"]
+        if options["when_up"]:
+            _wait_until_up(settings.PUBLIC_BASE_URL + "/healthz", deadline)
         for name in names:
             provider = registry.get_provider(name)
             url = options["url"] or settings.PUBLIC_BASE_URL + webhook_path(name)
@@ -58,3 +69,14 @@ def _register(provider: Provider, url: str, deadline: float) -> str:
             time.sleep(0.5)
         except ProviderError as exc:
             raise CommandError(f"{provider.label} refused the webhook URL: {exc}") from None
+
+
+def _wait_until_up(url: str, deadline: float) -> None:
+    while True:
+        try:
+            requests.get(url, timeout=2)
+            return  # any answer: the server is up
+        except requests.RequestException:
+            if time.monotonic() >= deadline:
+                raise CommandError(f"{url} did not answer: is the web process up?") from None
+            time.sleep(0.5)
