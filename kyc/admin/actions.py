@@ -159,6 +159,7 @@ DETAIL_ACTIONS = {
                 verifier=request.POST.get("verifier", ""),
                 reference=request.POST.get("reference", ""),
                 level=request.POST.get("level", ""),
+                verified_on=request.POST.get("verified_on", ""),
             ),
             form_template="admin/kyc/verification/client_override.html",
             applies=can_override,

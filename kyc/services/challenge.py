@@ -63,9 +63,10 @@ def verification_answer_challenge(
             from_status=verification.status,
             note=f"{len(answers)} answers sent (never kept)",
         )
-    return verification_apply_outcome(
-        verification_id=verification_id,
-        outcome=outcome,
-        source="provider",
-        note="the applicant answered the challenge questions",
-    )
+        # Applied before the lock goes: a second submit then finds nothing left to answer.
+        return verification_apply_outcome(
+            verification_id=verification_id,
+            outcome=outcome,
+            source="provider",
+            note="the applicant answered the challenge questions",
+        )

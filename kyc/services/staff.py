@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -428,16 +428,24 @@ def staff_client_override(
     verifier: str,
     reference: str,
     level: str,
-    verified_at: datetime | None = None,
+    verified_on: str = "",
 ) -> StaffResult:
     """Record at the provider that we verified this person ourselves (who verified, their
-    reference, the level), then apply what the provider says. All three are required."""
+    reference, the level, the day), then apply what the provider says. All are required;
+    the day cannot be in the future."""
     values = {"verifier": verifier, "reference": reference, "level": level}
     cleaned = {name: " ".join(str(value or "").split()) for name, value in values.items()}
     if not all(cleaned.values()):
         raise StaffActionRefused(_("Give who verified the person, their reference and the level."))
     if any(len(value) > ATTESTATION_MAX for value in cleaned.values()):
         raise StaffActionRefused(_("Each value may have at most 100 characters."))
+    try:
+        day = date.fromisoformat(verified_on.strip())
+    except ValueError:
+        raise StaffActionRefused(_("Give the day we verified the person (YYYY-MM-DD).")) from None
+    if day > timezone.localdate():
+        raise StaffActionRefused(_("The day of our verification cannot be in the future."))
+    verified_at = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     verification = Verification.objects.get(pk=verification_id)
     refused = _no_customer(verification)
     if refused:
@@ -445,7 +453,7 @@ def staff_client_override(
     provider = get_provider(verification.provider, verification_id=verification.pk)
     if not isinstance(provider, ClientOverrideProvider):
         return StaffResult(False, _("This provider does not take our own verification."))
-    attestation = Attestation(verified_at=verified_at or timezone.now(), **cleaned)
+    attestation = Attestation(verified_at=verified_at, **cleaned)
     try:
         outcome = provider.client_override(verification, attestation)
     except ProviderError as exc:
@@ -457,8 +465,8 @@ def staff_client_override(
         actor=actor,
         from_status=verification.status,
         note=(
-            f"verified by {cleaned['verifier']}, reference {cleaned['reference']}, "
-            f"level {cleaned['level']}"
+            f"verified by {cleaned['verifier']} on {day.isoformat()}, reference "
+            f"{cleaned['reference']}, level {cleaned['level']}"
         ),
     )
     change = verification_apply_outcome(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from kyc.services.challenge import (
     pending_questions,
     verification_answer_challenge,
 )
+from kyc.services.polling import verification_refresh
 from onboarding.forms import ChallengeForm
 from onboarding.journey import current_verification, posted, provider_error
 
@@ -37,11 +39,13 @@ def questions(request: HttpRequest) -> HttpResponse:
                 verification_id=verification.pk, answers=form.answers(), actor=request.user
             )
         except ChallengeRefused:
-            messages.warning(request, _("These questions were replaced: please answer again."))
-            return redirect("onboarding:questions")
+            messages.info(request, _("These questions are no longer waiting for an answer."))
+            return redirect("onboarding:status")
         except PermanentProviderError as error:
             logger.warning("challenge answers refused: %s", error.code)
             messages.error(request, _("Our verification partner could not take your answers."))
+            with contextlib.suppress(ProviderError):  # where it stands now, not stale questions
+                verification_refresh(verification_id=verification.pk)
             return redirect("onboarding:status")
         except ProviderError as error:
             logger.warning("challenge answers not sent: %s", error.code)

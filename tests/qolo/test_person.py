@@ -143,7 +143,8 @@ def test_a_sanctions_hit_is_a_terminal_screening_failure_never_explained(qolo):
 
 
 def test_a_failed_identity_check_asks_for_the_ssn_again_and_passes(qolo):
-    verification = submitted(document_number="567810000")  # the emulator fails it
+    # An SSN the emulator fails (our form would refuse this one: the service takes it).
+    verification = submitted(tax_number="123450000")
     assert (verification.status, verification.failure_reason) == (
         Status.FAILED,
         FailureReason.TAX_NUMBER,
@@ -273,3 +274,58 @@ def test_a_name_longer_than_qolo_takes_is_refused_with_a_clear_message(qolo):
     client = signed_in(verification)
     assert 'href="/verify/profile/"' in page
     assert client.get(reverse("onboarding:profile")).status_code == 200
+
+
+def test_a_corrected_profile_is_sent_as_a_new_request(qolo):
+    long_name = "Maximiliana-Alexandrina-Theodoras"  # 33: refused
+    verification = submitted(saved(given_name=long_name, full_name=long_name + " Jackson"))
+    assert verification.status == Status.UNVERIFIED
+    client = signed_in(verification)
+    form = {
+        "given_name": "Max",
+        "family_name": "Jackson",
+        "email": verification.email,
+        "nationality": "USA",
+        "phone": "+1 415 555 0123",
+    }
+    assert client.post(reverse("onboarding:profile"), form).status_code == 302
+    verification.refresh_from_db()
+    assert verification.given_name == "Max"
+    verification = submitted(verification)  # a new submission: not the refusal replayed
+    assert verification.status == Status.VERIFIED
+    (listed,) = qolo.persons()
+    assert qolo.person(listed["person_guid"])["person"]["first_name"] == "Max"
+
+
+def test_a_program_that_clears_at_creation_needs_nothing_more(qolo):
+    qolo.config(require_document=False)
+    verification = submitted()
+    assert verification.status == Status.VERIFIED
+    assert not [r for r in qolo.requests(method="POST") if r["path"].endswith("/kyc")]
+
+
+def test_a_document_fix_keeps_every_identification(qolo):
+    qolo.config(document_outcome="fail")
+    verification = submitted()
+    qolo.config(document_outcome="pass")
+    for kind in ("document_front", "document_back"):
+        builders.document(verification, kind)
+    data = {"document_type": "PASSPORT", "document_number": "567812345", "address": {}}
+    fix = submission_create(
+        verification=verification,
+        kind=Submission.Kind.DOCUMENT,
+        data={**data, "documents": latest_documents(verification)},
+        actor=verification.user,
+    )
+    builders.sent(fix)
+    verification.refresh_from_db()
+    assert verification.status == Status.VERIFIED
+    (sent,) = [
+        r
+        for r in qolo.requests(method="POST")
+        if r["path"].endswith("/kyc") and r.get("idempotency_key", "").endswith(f"{fix.pk}:kyc")
+    ]
+    types = {i["govt_id_type"] for i in sent["body"]["identifications"]}
+    assert types == {"PASSPORT", "COUNTRYID"}  # the SSN went again with the document's number
+    images = json.dumps(list(ProviderCall.objects.values_list("request_body", flat=True)))
+    assert "characters, not kept" in images  # the photos never reach our call records

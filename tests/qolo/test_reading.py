@@ -36,15 +36,16 @@ QUESTION = {"key": "q1", "prompt": "Which street?", "options": ["A", "B"]}
         ("CLEARED", [], Status.VERIFIED, ""),
         ("PEP", [entry("OFAC", "FAIL", "1")], Status.FAILED, FailureReason.SCREENING),
         ("UNVERIFIED", [], Status.PROCESSING, ""),
-        ("UNVERIFIED", [entry("EID", "PASS", "1")], Status.PROCESSING, ""),  # a document to come
+        # Every check passed, no document yet: the document is what is missing.
+        ("UNVERIFIED", [entry("EID", "PASS", "1")], Status.FAILED, FailureReason.IDENTITY_DOCUMENT),
         ("UNVERIFIED", [entry("EID", "PENDING", "1")], Status.PROCESSING, ""),
         ("UNVERIFIED", [entry("EID", "FAIL", "1")], Status.FAILED, FailureReason.TAX_NUMBER),
         ("INCOMPLETE", [entry("DOC", "FAIL", "1")], Status.FAILED, FailureReason.IDENTITY_DOCUMENT),
         (
             "UNVERIFIED",
             [entry("EID", "FAIL", "1"), entry("EID", "PASS", "2")],  # fixed by a later attempt
-            Status.PROCESSING,
-            "",
+            Status.FAILED,
+            FailureReason.IDENTITY_DOCUMENT,
         ),
         (
             "UNVERIFIED",
@@ -57,6 +58,21 @@ QUESTION = {"key": "q1", "prompt": "Which street?", "options": ["A", "B"]}
             FailureReason.CHALLENGE_FAILED,
         ),
         ("UNVERIFIED", [entry("XYZ", "FAIL", "1")], Status.FAILED, FailureReason.OTHER),
+        (
+            "UNVERIFIED",  # questions on the EID entry, closed by the later OOW answer
+            [
+                entry("EID", "CHALLENGE", "1", questions=[QUESTION]),
+                entry("OOW", "FAIL", "2", reason_code="OOW_FAILED"),
+            ],
+            Status.FAILED,
+            FailureReason.CHALLENGE_FAILED,
+        ),
+        (
+            "UNVERIFIED",
+            [entry("EID", "PASS", "1"), entry("DOC", "PASS", "2")],
+            Status.FAILED,
+            FailureReason.OTHER,  # all passed, still not cleared: our team looks
+        ),
     ],
 )
 def test_statuses_and_history_in_neutral_terms(status, entries, expected, reason) -> None:
@@ -95,3 +111,16 @@ def test_the_token_is_read_wherever_the_login_answer_keeps_it(answer: dict[str, 
 def test_a_login_answer_without_a_token_is_refused() -> None:
     with pytest.raises(InvalidResponseError):
         _read_token({"message": "welcome"})
+
+
+def test_dates_with_and_without_a_zone_compare() -> None:
+    result = outcome(
+        "UNVERIFIED",
+        {
+            "verification_method": "EID",
+            "verification_results": "FAIL",
+            "verification_date": "2026-12-01T10:00:01",
+        },
+        entry("DOC", "PASS", "2"),
+    )
+    assert (result.status, result.reason) == (Status.FAILED, FailureReason.TAX_NUMBER)

@@ -27,7 +27,13 @@ def url(verification: Any) -> str:
     return reverse("admin:kyc_verification_staff_action", args=[verification.pk, "client_override"])
 
 
-FORM = {"verifier": "Acme Verify", "reference": "AV-2026-0042", "level": "CDD", "confirm": "yes"}
+FORM = {
+    "verifier": "Acme Verify",
+    "reference": "AV-2026-0042",
+    "level": "CDD",
+    "verified_on": "2026-11-30",
+    "confirm": "yes",
+}
 
 
 def test_an_officer_confirms_and_qolo_clears_the_person(qolo: Any) -> None:
@@ -51,7 +57,7 @@ def test_an_officer_confirms_and_qolo_clears_the_person(qolo: Any) -> None:
     assert attestation["verification_provider"] == "Acme Verify"
     assert attestation["verification_provider_refnumber"] == "AV-2026-0042"
     assert attestation["verification_level"] == "CDD"
-    assert attestation["verification_datetime"]
+    assert attestation["verification_datetime"].startswith("2026-11-30")
     verification.refresh_from_db()
     assert verification.status == Status.VERIFIED
     audit = AuditEvent.objects.get(verification=verification, action="client_override")
@@ -65,6 +71,8 @@ def test_a_viewer_cannot_and_an_incomplete_form_sends_nothing(qolo: Any) -> None
     assert viewer.post(url(verification), FORM).status_code == 403
     officer, _other = client_of(ROLES.OFFICER)
     officer.post(url(verification), {**FORM, "reference": " "})
+    officer.post(url(verification), {**FORM, "verified_on": "2999-01-01"})
+    officer.post(url(verification), {**FORM, "verified_on": "yesterday"})
     assert not [
         r for r in qolo.requests(method="POST") if "client_verification" in (r.get("body") or {})
     ]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
+import uuid
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -49,6 +51,8 @@ if TYPE_CHECKING:
     from django.core.checks import CheckMessage
 
     from kyc.models import Verification
+
+logger = logging.getLogger(__name__)
 
 # Our submission data's names, as Qolo's errors name them (dot paths of `errors`).
 SUBMISSION_FIELDS = {
@@ -186,23 +190,34 @@ class QoloProvider:
     # --- submissions -------------------------------------------------------------------------
     def submit(self, submission: Submission, documents: DocumentSource) -> Outcome:
         verification = submission.verification
-        data = submission.data
+        data = _merged(submission)
         key = f"{verification.client_reference_id}:{submission.pk}"
         person_guid = verification.provider_customer_id
         if submission.kind == Submission.Kind.INITIAL and not person_guid:
-            person_guid = self._person(verification, data)
+            person_guid = self._person(verification, data, key)
         if not person_guid:
             raise PermanentProviderError("the person does not exist at Qolo yet")
         person = self.client.get_person(person_guid)
-        if (person.person_status or "") not in words.SCREENED:
+        status = (person.person_status or "").upper()
+        # A screened person takes no more KYC, a cleared one needs none (a program that
+        # clears at creation answers "Person Already Verified" to more).
+        if status not in words.SCREENED and status != words.CLEARED:
             body = _verification_request(submission.kind, data, documents)
             if body:
-                self.client.perform_kyc(person_guid, body, idempotency_key=f"{key}:kyc")
+                try:
+                    self.client.perform_kyc(person_guid, body, idempotency_key=f"{key}:kyc")
+                except PermanentProviderError as refused:
+                    if submission.kind != Submission.Kind.INITIAL:
+                        raise
+                    # The person exists now: its state is what counts (and is kept), the
+                    # refused part is asked for again as a correction.
+                    logger.warning("PerformKYC refused after CreatePerson: %s", refused.code)
         return self._outcome(person_guid)
 
-    def _person(self, verification: Verification, data: Mapping[str, Any]) -> str:
-        """The applicant's person: found by our reference, or created (once: the same
-        IdempotencyKey on every try replays the first answer)."""
+    def _person(self, verification: Verification, data: Mapping[str, Any], key: str) -> str:
+        """The applicant's person: found by our reference, or created. The key is this
+        submission's, so a retry replays its own answer while a corrected submission (a
+        shorter name, after a refusal) is a new request."""
         found = self.find_customer(verification.client_reference_id)
         if found:
             return found
@@ -210,8 +225,7 @@ class QoloProvider:
             "program_guid": settings.QOLO_PROGRAM_GUID,
             "person_details": person_details(verification, data),
         }
-        key = f"{verification.client_reference_id}:person"
-        return self.client.create_person(body, idempotency_key=key).person_guid
+        return self.client.create_person(body, idempotency_key=f"{key}:person").person_guid
 
     def current(self, verification: Verification) -> Outcome:
         if not verification.provider_customer_id:
@@ -236,8 +250,8 @@ class QoloProvider:
             "perform_kyc": True,
             "answers": [{"key": key, "answer": answer} for key, answer in answers.items()],
         }
-        digest = hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest()[:16]
-        key = f"{verification.client_reference_id}:answers:{digest}"
+        # One key per sending (never derived from the answers: it would fingerprint them).
+        key = f"{verification.client_reference_id}:answers:{uuid.uuid4().hex}"
         self.client.perform_kyc(person_guid, body, idempotency_key=key)
         return self._outcome(person_guid)
 
@@ -252,7 +266,9 @@ class QoloProvider:
                 "verification_level": attestation.level[:50],
             }
         }
-        key = f"{verification.client_reference_id}:override:{attestation.reference}"[:120]
+        said = f"{attestation.reference}|{attestation.level}|{attestation.verified_at.isoformat()}"
+        digest = hashlib.sha256(said.encode()).hexdigest()[:24]
+        key = f"{verification.client_reference_id}:override:{digest}"
         self.client.perform_kyc(person_guid, body, idempotency_key=key)
         return self._outcome(person_guid)
 
@@ -286,6 +302,16 @@ class QoloProvider:
 
 
 # --- bodies we send ------------------------------------------------------------------------------
+def _merged(submission: Submission) -> dict[str, Any]:
+    """What the provider has of the applicant, with this submission's values on top: a
+    correction of one number still sends every identification (Qolo replaces the list)."""
+    merged: dict[str, Any] = {}
+    sent = submission.verification.submissions.filter(state=Submission.State.SENT)
+    for earlier in sent.exclude(pk=submission.pk).order_by("created_at", "pk"):
+        merged |= dict(earlier.data)
+    return merged | dict(submission.data)
+
+
 def person_details(verification: Verification, data: Mapping[str, Any]) -> dict[str, Any]:
     """PersonDTO [SPEC]: only the keys it declares (additionalProperties: false). Names
     over 32 characters go as typed: Qolo refuses them on their field, we never cut them."""
@@ -371,8 +397,8 @@ def _verification_request(
     sent = DOCUMENTS_SENT.get(kind, ())
     if set(sent) & set(documents.kinds):
         body["document"] = document_body(data, documents, sent)
-    if kind != Submission.Kind.INITIAL and ids:
-        body["identifications"] = ids  # the person was created with them the first time
+    if kind in (Submission.Kind.TAX, Submission.Kind.DOCUMENT) and ids:
+        body["identifications"] = ids  # the whole set: the person was created with it
     return body if len(body) > 1 else {}
 
 
@@ -391,6 +417,14 @@ def _latest_by_method(history: list[Entry]) -> dict[str, Entry]:
     for entry in history:
         latest[(entry.verification_method or "").upper()] = entry
     return latest
+
+
+def _answered(later: list[Entry]) -> bool:
+    """Questions are closed by any later OOW result (right or wrong)."""
+    return any(
+        (e.verification_method or "").upper() == "OOW" and _word(e) in words.PASSED | words.FAILED
+        for e in later
+    )
 
 
 def _word(entry: Entry) -> str:
@@ -418,7 +452,11 @@ def outcome_of(person: Person, result: KycResult) -> Outcome:
             status=Status.FAILED, reason=FailureReason.SCREENING, provider_reason=status, **common
         )
     latest = _latest_by_method(history)
-    asking = [e for e in latest.values() if _questions(e) and _word(e) not in words.FAILED]
+    asking = [
+        e
+        for index, e in enumerate(history)
+        if _questions(e) and _word(e) not in words.FAILED and not _answered(history[index + 1 :])
+    ]
     if asking:
         action = Action(kind="challenge", questions=_questions(asking[-1]))
         return Outcome(status=Status.ACTION_REQUIRED, action=action, **common)
@@ -427,8 +465,14 @@ def outcome_of(person: Person, result: KycResult) -> Outcome:
     # OOW entry after it says how).
     settled = words.PASSED | words.FAILED | words.CHALLENGED
     running = [e for e in latest.values() if _word(e) not in settled]
-    if not failed or running:
+    if running or not history:
         return Outcome(status=Status.PROCESSING, **common)
+    if not failed:
+        # Every check passed, yet Qolo does not clear the person: what is missing is the
+        # document (no DOC check passed yet), or something our team must look at.
+        documented = _word(latest.get("DOC", Entry())) in words.PASSED
+        reason = FailureReason.OTHER if documented else FailureReason.IDENTITY_DOCUMENT
+        return Outcome(status=Status.FAILED, reason=reason, provider_reason=status, **common)
     newest = failed[-1]
     method = (newest.verification_method or "").upper()
     reason = words.METHOD_REASONS.get(method, FailureReason.OTHER)

@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 LOGIN_KEYS = {"snake": ("login_id", "api_key"), "flat": ("loginid", "apikey")}
 TOKEN_FIELDS = ("token", "access_token", "jwt")
+IMAGES = frozenset({"front", "back", "face_image"})
 
 
 class NotFoundError(PermanentProviderError):
@@ -76,6 +77,7 @@ class QoloClient(ProviderHttpClient):
         self._token_life = max(token_ttl - token_margin, 30)
         self._margin = token_margin
         self._logging_in = False
+        self._sent_token = ""
         # One token per host and login, whichever process asks.
         identity = hashlib.sha256(f"{self.base_url}|{login_id}".encode()).hexdigest()[:24]
         self.cache_key = f"qolo:token:{identity}"
@@ -103,9 +105,10 @@ class QoloClient(ProviderHttpClient):
 
     def _token(self) -> str:
         token = cache.get(self.cache_key)
-        if isinstance(token, str) and token:
-            return token
-        return self.login()
+        if not (isinstance(token, str) and token):
+            token = self.login()
+        self._sent_token = token
+        return token
 
     def login(self) -> str:
         """A new token from /auth/login, cached for its life less the margin."""
@@ -131,9 +134,11 @@ class QoloClient(ProviderHttpClient):
     def reauthenticate(self) -> bool:
         if self._logging_in:
             return False  # the login itself was refused: our credentials are wrong
-        cache.delete(self.cache_key)
-        self.login()
-        return True
+        # Drop the token only if it is still the one refused: another process may have
+        # logged in meanwhile, and its fresh token is left alone.
+        if cache.get(self.cache_key) == self._sent_token:
+            cache.delete(self.cache_key)
+        return True  # the next try reads the cache, or logs in
 
     # --- errors and records -------------------------------------------------------------------
     def error_for(self, response: requests.Response) -> ProviderError:
@@ -158,6 +163,12 @@ class QoloClient(ProviderHttpClient):
         if body is None:
             return None
         kept = dict(body)
+        document = kept.get("document")
+        if isinstance(document, dict):  # the images inline, whatever their size
+            kept["document"] = {
+                name: f"<{len(value)} characters, not kept>" if name in IMAGES else value
+                for name, value in document.items()
+            }
         if isinstance(kept.get("answers"), list):
             kept["answers"] = [
                 {"key": item.get("key"), "answer": mask("")} if isinstance(item, dict) else mask("")

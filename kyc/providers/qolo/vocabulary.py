@@ -50,7 +50,7 @@ FILE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": "PDF"
 WORDS = Words(
     tax_id=_("SSN"),
     bank_kinds="",
-    decision_time=_("Most checks take a few seconds."),
+    decision_time=_("Most checks take a few seconds; some take a few minutes."),
 )
 # What our pages call the challenge, and what a wrong answer means.
 EVENTS = ("person.created", "person.updated", "person.verification.success")
