@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from kyc.models import (
@@ -28,16 +27,10 @@ from onboarding.journey import latest_documents
 from tests.pipeline.conftest import LosingProxy
 from tests.qolo.conftest import CHALLENGED_SSN, kyc_data, saved, submitted
 from tests.support import builders
+from tests.support.builders import signed_in
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(verification: Verification) -> Client:
-    client = Client()
-    user: Any = verification.user
-    client.force_login(user)
-    return client
 
 
 def logins(qolo: Any) -> int:
@@ -168,18 +161,22 @@ def test_a_refused_document_is_sent_again_inline(qolo):
         FailureReason.IDENTITY_DOCUMENT,
     )
     qolo.config(document_outcome="pass")
-    data = {"document_type": "PASSPORT", "document_number": "567812345", "address": {}}
+    builders.sent(new_document(verification))
+    verification.refresh_from_db()
+    assert verification.status == Status.VERIFIED
+
+
+def new_document(verification: Verification) -> Submission:
+    """A document correction as the fix page makes it: new photos, the same details."""
     for kind in ("document_front", "document_back"):
         builders.document(verification, kind)
-    fix = submission_create(
+    data = {"document_type": "PASSPORT", "document_number": "567812345", "address": {}}
+    return submission_create(
         verification=verification,
         kind=Submission.Kind.DOCUMENT,
         data={**data, "documents": latest_documents(verification)},
         actor=verification.user,
     )
-    builders.sent(fix)
-    verification.refresh_from_db()
-    assert verification.status == Status.VERIFIED
 
 
 def test_one_token_serves_many_calls_and_a_401_logs_in_again_once(qolo):
@@ -308,16 +305,7 @@ def test_a_document_fix_keeps_every_identification(qolo):
     qolo.config(document_outcome="fail")
     verification = submitted()
     qolo.config(document_outcome="pass")
-    for kind in ("document_front", "document_back"):
-        builders.document(verification, kind)
-    data = {"document_type": "PASSPORT", "document_number": "567812345", "address": {}}
-    fix = submission_create(
-        verification=verification,
-        kind=Submission.Kind.DOCUMENT,
-        data={**data, "documents": latest_documents(verification)},
-        actor=verification.user,
-    )
-    builders.sent(fix)
+    fix = builders.sent(new_document(verification))
     verification.refresh_from_db()
     assert verification.status == Status.VERIFIED
     (sent,) = [

@@ -29,16 +29,9 @@ from tests.rebilly.conftest import (
     requests_of,
     uploaded,
 )
-from tests.support import builders
+from tests.support.builders import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(verification: Verification | None = None) -> Client:
-    client = Client()
-    user: Any = verification.user if verification else builders.new_user()
-    client.force_login(user)
-    return client
 
 
 def profile_form(**overrides: Any) -> dict[str, Any]:

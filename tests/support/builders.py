@@ -53,6 +53,16 @@ def new_user(**extra: Any) -> AbstractBaseUser:
     )
 
 
+def signed_in(verification: Verification | None = None) -> Any:
+    """A test client logged in as the verification's user (or a new one)."""
+    from django.test import Client
+
+    client = Client()
+    user: Any = verification.user if verification else new_user()
+    client.force_login(user)
+    return client
+
+
 def profile(**overrides: Any) -> dict[str, Any]:
     """What the profile step collects; email and phone are unique at the provider."""
     values: dict[str, Any] = {
