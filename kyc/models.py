@@ -122,7 +122,8 @@ class Verification(models.Model):
     provider_revision = models.BigIntegerField(null=True, blank=True)
     # The provider's case the status is about (a hosted KYC request, say): revisions are
     # compared within one case only, and a new case starts its own count.
-    provider_case_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # db_default: rows written without it (an older release during a deploy) get "".
+    provider_case_id = models.CharField(max_length=64, blank=True, db_index=True, db_default="")
     # What the applicant must do while ACTION_REQUIRED (kyc.providers.interface.Action).
     action = models.JSONField(null=True, blank=True)
     corrections_used = models.PositiveSmallIntegerField(default=0)

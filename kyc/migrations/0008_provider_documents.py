@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='verification',
             name='provider_case_id',
-            field=models.CharField(blank=True, db_index=True, max_length=64),
+            field=models.CharField(blank=True, db_default='', db_index=True, max_length=64),
         ),
         migrations.CreateModel(
             name='ProviderDocument',
