@@ -15,8 +15,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import requests
+from pydantic import TypeAdapter, ValidationError
 
 from kyc.providers.errors import (
     AuthenticationError,
@@ -242,3 +244,31 @@ def json_object(body: bytes, malformed: type[InvalidWebhookError]) -> dict[str, 
     if not isinstance(document, dict):
         raise malformed("the body is not a JSON object")
     return document
+
+
+def validated(model: Any, data: Any, endpoint: str) -> Any:
+    """A success answer read into `model` (a pydantic model or TypeAdapter), or an
+    InvalidResponseError naming the first problems (a transient error: retried)."""
+    try:
+        if isinstance(model, TypeAdapter):
+            return model.validate_python(data)
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        raise InvalidResponseError(f"unexpected {endpoint} answer: {problems}"[:500]) from None
+
+
+def problem_body(response: requests.Response) -> dict[str, Any]:
+    """An error answer's JSON object (RFC 7807 problem, or the like), {} when it has none."""
+    try:
+        document = response.json()
+    except ValueError:
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def quoted(value: str) -> str:
+    """An id as one URL path segment."""
+    return quote(value, safe="")

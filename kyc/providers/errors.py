@@ -53,6 +53,12 @@ class PermanentProviderError(ProviderError):
     field: str | None = None  # the provider's field the refusal is about, when known
 
 
+class NotFoundError(PermanentProviderError):
+    """The provider has no such resource (a 404)."""
+
+    code = "not_found"
+
+
 class DuplicateReferenceError(PermanentProviderError):
     """Our own reference is already taken: an earlier attempt created the record."""
 

@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 import requests
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter
 
-from kyc.providers.base import CallObserver, ProviderHttpClient
+from kyc.providers.base import CallObserver, ProviderHttpClient, validated
 from kyc.providers.dollarpe.errors import error_from_document, error_from_response
 from kyc.providers.dollarpe.redaction import redact
 from kyc.providers.dollarpe.signing import JsonStyle, canonical_json, signed_headers
@@ -98,15 +98,7 @@ class DollarPeClient(ProviderHttpClient):
         body: Mapping[str, Any] | None = None,
     ) -> Any:
         data = self.request(method, CMS + path, body=body, endpoint=endpoint)
-        try:
-            if isinstance(model, TypeAdapter):
-                return model.validate_python(data)
-            return model.model_validate(data)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-            )
-            raise InvalidResponseError(f"unexpected {endpoint} answer: {problems}"[:500]) from None
+        return validated(model, data, endpoint)
 
     # --- customers ---------------------------------------------------------------------------
     def create_customer(self, customer: NewCustomer) -> Customer:

@@ -13,16 +13,16 @@ import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import requests
 from django.core.cache import cache
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from kyc.providers.base import CallObserver, ProviderHttpClient
+from kyc.providers.base import CallObserver, ProviderHttpClient, problem_body, quoted, validated
 from kyc.providers.errors import (
     AuthenticationError,
     InvalidResponseError,
+    NotFoundError,
     PermanentProviderError,
     ProviderError,
     RateLimitedError,
@@ -43,10 +43,6 @@ M = TypeVar("M", bound=BaseModel)
 LOGIN_KEYS = {"snake": ("login_id", "api_key"), "flat": ("loginid", "apikey")}
 TOKEN_FIELDS = ("token", "access_token", "jwt")
 IMAGES = frozenset({"front", "back", "face_image"})
-
-
-class NotFoundError(PermanentProviderError):
-    code = "not_found"
 
 
 class QoloClient(ProviderHttpClient):
@@ -143,7 +139,7 @@ class QoloClient(ProviderHttpClient):
     # --- errors and records -------------------------------------------------------------------
     def error_for(self, response: requests.Response) -> ProviderError:
         status = response.status_code
-        problem = _problem(response)
+        problem = problem_body(response)
         detail = str(problem.get("detail") or problem.get("title") or f"HTTP {status}")[:500]
         if status == 429:
             return RateLimitedError(detail, retry_after=_seconds(response), status_code=status)
@@ -187,13 +183,7 @@ class QoloClient(ProviderHttpClient):
     ) -> Any:
         headers = {"IdempotencyKey": idempotency_key} if idempotency_key else None
         answer = self.send(method, path, body=body, endpoint=endpoint, headers=headers)
-        try:
-            return model.model_validate(answer.data)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]
-            )
-            raise InvalidResponseError(f"unexpected {endpoint} answer: {problems}"[:500]) from None
+        return validated(model, answer.data, endpoint)
 
     # --- persons and their KYC ----------------------------------------------------------------
     def create_person(self, body: Mapping[str, Any], *, idempotency_key: str) -> Person:
@@ -203,19 +193,21 @@ class QoloClient(ProviderHttpClient):
         return created.person_details
 
     def get_person(self, person_guid: str) -> Person:
-        return self._call(Person, "GET", f"/persons/{_id(person_guid)}", "persons/get")
+        return self._call(Person, "GET", f"/persons/{quoted(person_guid)}", "persons/get")
 
     def search_persons(self, client_reference_id: str) -> list[Person]:
         body = {"client_reference_id": client_reference_id}
         return self._call(Page, "POST", "/persons/search", "persons/search", body).data
 
     def get_kyc(self, person_guid: str) -> KycResult:
-        return self._call(KycResult, "GET", f"/persons/{_id(person_guid)}/kyc", "persons/kyc/get")
+        return self._call(
+            KycResult, "GET", f"/persons/{quoted(person_guid)}/kyc", "persons/kyc/get"
+        )
 
     def perform_kyc(
         self, person_guid: str, body: Mapping[str, Any], *, idempotency_key: str
     ) -> KycResult:
-        path = f"/persons/{_id(person_guid)}/kyc"
+        path = f"/persons/{quoted(person_guid)}/kyc"
         return self._call(KycResult, "POST", path, "persons/kyc/perform", body, idempotency_key)
 
     # --- webhooks ----------------------------------------------------------------------------
@@ -230,12 +222,8 @@ class QoloClient(ProviderHttpClient):
         )
 
     def update_webhook(self, notification_guid: str, body: Mapping[str, Any]) -> None:
-        path = f"/webhooks/{_id(notification_guid)}"
+        path = f"/webhooks/{quoted(notification_guid)}"
         self.send("PUT", path, body=body, endpoint="webhooks/update", expect_body=False)
-
-
-def _id(value: str) -> str:
-    return quote(value, safe="")
 
 
 def _read_token(data: Any) -> tuple[str, int | None]:
@@ -250,14 +238,6 @@ def _read_token(data: Any) -> tuple[str, int | None]:
                 seconds = int(life) if isinstance(life, int | float) and life > 0 else None
                 return token.strip(), seconds
     raise InvalidResponseError("the login answer carries no token")
-
-
-def _problem(response: requests.Response) -> dict[str, Any]:
-    try:
-        document = response.json()
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
 
 
 def _errors(problem: Mapping[str, Any]) -> dict[str, list[str]]:

@@ -14,12 +14,12 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
 import requests
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter
 
-from kyc.providers.base import CallObserver, ProviderHttpClient
+from kyc.providers.base import CallObserver, ProviderHttpClient, problem_body, quoted, validated
 from kyc.providers.errors import (
     AuthenticationError,
-    InvalidResponseError,
+    NotFoundError,
     PermanentProviderError,
     ProviderError,
     RateLimitedError,
@@ -29,10 +29,6 @@ from kyc.providers.rebilly.types import Credential, Customer, KycDocument, KycRe
 
 M = TypeVar("M", bound=BaseModel)
 PAGE = 100  # collection items read per call; a customer has a handful of requests
-
-
-class NotFoundError(PermanentProviderError):
-    code = "not_found"
 
 
 class RebillyClient(ProviderHttpClient):
@@ -72,7 +68,7 @@ class RebillyClient(ProviderHttpClient):
 
     def error_for(self, response: requests.Response) -> ProviderError:
         status = response.status_code
-        problem = _problem(response)
+        problem = problem_body(response)
         title = str(problem.get("title") or f"HTTP {status}")[:200]
         detail = str(problem.get("detail") or "")[:500]
         message = f"{title}: {detail}" if detail else title
@@ -108,24 +104,18 @@ class RebillyClient(ProviderHttpClient):
         also_ok: frozenset[int] = frozenset(),
     ) -> Any:
         answer = self.send(method, path, body=body, endpoint=endpoint, also_ok=also_ok)
-        try:
-            if isinstance(model, TypeAdapter):
-                return model.validate_python(answer.data)
-            return model.model_validate(answer.data)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]
-            )
-            raise InvalidResponseError(f"unexpected {endpoint} answer: {problems}"[:500]) from None
+        return validated(model, answer.data, endpoint)
 
     # --- customers ---------------------------------------------------------------------------
     def put_customer(self, customer_id: str, body: Mapping[str, Any]) -> Customer:
         """Create or update the customer under our own id: never two [SPEC customers@{id}]."""
-        return self._call(Customer, "PUT", f"/customers/{_id(customer_id)}", "customers/put", body)
+        return self._call(
+            Customer, "PUT", f"/customers/{quoted(customer_id)}", "customers/put", body
+        )
 
     def get_customer(self, customer_id: str) -> Customer | None:
         try:
-            return self._call(Customer, "GET", f"/customers/{_id(customer_id)}", "customers/get")
+            return self._call(Customer, "GET", f"/customers/{quoted(customer_id)}", "customers/get")
         except NotFoundError:
             return None
 
@@ -134,7 +124,7 @@ class RebillyClient(ProviderHttpClient):
         return self._call(KycRequest, "POST", "/kyc-requests", "kyc-requests/create", body)
 
     def get_kyc_request(self, request_id: str) -> KycRequest:
-        path = f"/kyc-requests/{_id(request_id)}?expand=documents"
+        path = f"/kyc-requests/{quoted(request_id)}?expand=documents"
         return self._call(KycRequest, "GET", path, "kyc-requests/get")
 
     def list_kyc_requests(self, customer_id: str) -> list[KycRequest]:
@@ -148,11 +138,11 @@ class RebillyClient(ProviderHttpClient):
         return self._call(TypeAdapter(list[KycDocument]), "GET", path, "kyc-documents/list")
 
     def accept_document(self, document_id: str) -> KycDocument:
-        path = f"/kyc-documents/{_id(document_id)}/acceptance"
+        path = f"/kyc-documents/{quoted(document_id)}/acceptance"
         return self._call(KycDocument, "POST", path, "kyc-documents/acceptance")
 
     def reject_document(self, document_id: str, reason_type: str, message: str) -> KycDocument:
-        path = f"/kyc-documents/{_id(document_id)}/rejection"
+        path = f"/kyc-documents/{quoted(document_id)}/rejection"
         body = {"type": reason_type, "message": message[:255]}
         return self._call(KycDocument, "POST", path, "kyc-documents/rejection", body)
 
@@ -174,10 +164,7 @@ class RebillyClient(ProviderHttpClient):
             # A 303 may carry only where the existing credential is: read it there.
             path = "/" + urlsplit(answer.headers["Location"]).path.split("/", 3)[-1]
             data = self.request("GET", path, endpoint="service-credentials/get")
-        try:
-            return Credential.model_validate(data)
-        except ValidationError:
-            raise InvalidResponseError("unexpected service-credentials answer") from None
+        return validated(Credential, data, "service-credentials/create")
 
     def list_webhooks(self) -> list[Webhook]:
         path = f"/webhooks?{urlencode({'limit': PAGE})}"
@@ -187,20 +174,8 @@ class RebillyClient(ProviderHttpClient):
         return self._call(Webhook, "POST", "/webhooks", "webhooks/create", body)
 
     def update_webhook(self, webhook_id: str, body: Mapping[str, Any]) -> Webhook:
-        path = f"/webhooks/{_id(webhook_id)}"
+        path = f"/webhooks/{quoted(webhook_id)}"
         return self._call(Webhook, "PUT", path, "webhooks/update", body)
-
-
-def _id(value: str) -> str:
-    return quote(value, safe="")
-
-
-def _problem(response: requests.Response) -> dict[str, Any]:
-    try:
-        document = response.json()
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
 
 
 def _invalid_fields(problem: Mapping[str, Any]) -> dict[str, list[str]]:
