@@ -46,6 +46,14 @@ def staff_member(group: str, username: str | None = None) -> Any:
     return user
 
 
+def staff_client(group: str) -> tuple[Client, Any]:
+    """A test client logged in as a new member of `group`, and that member."""
+    member = staff_member(group)
+    client = Client()
+    client.force_login(member)
+    return client, member
+
+
 @pytest.fixture
 def officer(db: Any) -> Any:
     return staff_member(ROLES.OFFICER)

@@ -6,21 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from kyc.models import AuditEvent, Status
-from tests.admin.conftest import ROLES, staff_member
+from tests.admin.conftest import ROLES
+from tests.admin.conftest import staff_client as client_of
 from tests.qolo.conftest import CHALLENGED_SSN, submitted
 
 pytestmark = pytest.mark.django_db
-
-
-def client_of(group: str) -> tuple[Client, Any]:
-    member = staff_member(group)
-    client = Client()
-    client.force_login(member)
-    return client, member
 
 
 def url(verification: Any) -> str:

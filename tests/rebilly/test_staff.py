@@ -11,17 +11,11 @@ from django.urls import reverse
 
 from kyc.models import AuditEvent, ProviderDocument, Status, Verification
 from kyc.services.polling import verification_refresh
-from tests.admin.conftest import ROLES, staff_member
+from tests.admin.conftest import ROLES
+from tests.admin.conftest import staff_client as client_of
 from tests.rebilly.conftest import api, applicant, documents_of, hand_off
 
 pytestmark = pytest.mark.django_db
-
-
-def client_of(group: str) -> tuple[Client, Any]:
-    member = staff_member(group)
-    client = Client()
-    client.force_login(member)
-    return client, member
 
 
 def waiting_for_review(rebilly: Any) -> Verification:
