@@ -258,6 +258,10 @@ class Document(models.Model):
     content_type = models.CharField(max_length=50, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
     rejection_reason = models.CharField(max_length=255, blank=True)
+    # The image checks run on the stored file (brightness, sharpness, glare, framing), for staff.
+    quality = models.JSONField(
+        default=dict, blank=True, db_default=models.Value({}, models.JSONField())
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField(null=True, blank=True)
 
@@ -266,6 +270,28 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_state_display()})"
+
+
+class PhoneLink(models.Model):
+    """A single-use link that opens this onboarding's photo step on a phone, and nothing else.
+
+    Only a digest of the token is kept: the token itself lives in the QR code and the email.
+    """
+
+    verification = models.ForeignKey(
+        Verification, on_delete=models.CASCADE, related_name="phone_links"
+    )
+    token_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Phone link {self.pk} for {self.verification_id}"
 
 
 class ProviderDocument(models.Model):
