@@ -21,6 +21,14 @@ def new_reference() -> str:
     return f"kyc_{uuid.uuid4().hex}"
 
 
+REFERENCE_DIGITS = 8
+
+
+def reference_of(client_reference_id: str) -> str:
+    digits = client_reference_id.removeprefix("kyc_")[:REFERENCE_DIGITS]
+    return f"KYC-{digits.upper()}"
+
+
 class Status(models.TextChoices):
     """Where a verification stands, whichever provider it is with (raw: provider_status)."""
 
@@ -191,6 +199,12 @@ class Verification(models.Model):
         if self.corrections_allowed is None:
             return None
         return max(self.corrections_allowed - self.corrections_used, 0)
+
+    @property
+    def reference(self) -> str:
+        """The short reference an applicant quotes to support: KYC- and the first 8 hex
+        digits of our client reference (the admin's search finds it)."""
+        return reference_of(self.client_reference_id)
 
     @property
     def provider_has_customer(self) -> bool:

@@ -10,10 +10,14 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from kyc.models import Verification
 from kyc.providers.errors import TransientProviderError
@@ -63,6 +67,24 @@ def send_user_email(*, verification_id: int, template: str, **extra: Any) -> Non
     send_mail(
         subject, body, settings.DEFAULT_FROM_EMAIL, [verification.user.email or verification.email]
     )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=5, max_retries=8)
+def send_password_reset(*, user_id: int) -> None:
+    """The password-reset email, sent by a worker like every other email (README: emails
+    appear in the worker's output), with a link to PUBLIC_BASE_URL."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password() or not user.email:
+        return
+    context = {
+        "user": user,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "base_url": settings.PUBLIC_BASE_URL,
+    }
+    subject = render_to_string("registration/password_reset_subject.txt", context)
+    body = render_to_string("registration/password_reset_email.txt", context)
+    send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
 def _links() -> dict[str, str]:

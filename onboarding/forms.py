@@ -18,6 +18,7 @@ import phonenumbers
 from botocore.exceptions import BotoCoreError, ClientError
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -26,6 +27,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kyc import jobs
 from kyc.models import Document, Verification
 from kyc.providers.interface import PROFILE_DATE_OF_BIRTH, PROFILE_SPLIT_NAME, TaxId
 from kyc.services.documents import document_store
@@ -103,6 +105,15 @@ class SignupForm(JourneyForm):
         return get_user_model().objects.create_user(
             username=email, email=email, password=self.cleaned_data["password1"]
         )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form, with the email handed to a worker (kyc.tasks.send_password_reset)
+    instead of sent from the web request."""
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        context = args[2] if len(args) > 2 else kwargs["context"]
+        jobs.after_commit(jobs.SEND_PASSWORD_RESET, {"user_id": context["user"].pk})
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -406,10 +417,16 @@ class KycForm(SpecFormMixin, DocumentNumberMixin, AddressForm):
         return result
 
 
-class DocumentFixForm(SpecFormMixin, DocumentNumberMixin, AddressForm):
-    """DOCUMENT failed: new document details (the new images come with the uploads form)."""
+class DocumentFixForm(SpecFormMixin, DocumentNumberMixin, JourneyForm):
+    """DOCUMENT failed: the document's type and number again (the new images come with the
+    uploads form). The address the provider has is sent with them, never asked again."""
 
     with_additional_info = False
+    asks_address = False
+
+    def __init__(self, *args: Any, sent: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sent = sent
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -418,11 +435,27 @@ class DocumentFixForm(SpecFormMixin, DocumentNumberMixin, AddressForm):
 
     def submission_data(self, verification: Verification) -> dict[str, Any]:
         return {
-            "address": self.address(),
+            **self._address_data(),
             "document_type": self.cleaned_data["document_type"],
             "document_number": self.cleaned_data["document_number"],
             "phone": verification.phone,
         }
+
+    def _address_data(self) -> dict[str, Any]:
+        # Older submissions kept the address on one line (DollarPe's full_address).
+        for name in ("address", "full_address"):
+            if self.sent.get(name):
+                return {name: self.sent[name]}
+        return {}
+
+
+class DocumentAndAddressFixForm(DocumentFixForm, AddressForm):
+    """The same, for an applicant whose address the provider never got from us."""
+
+    asks_address = True
+
+    def _address_data(self) -> dict[str, Any]:
+        return {"address": self.address()}
 
 
 class AdditionalInfoFixForm(SpecFormMixin, JourneyForm):

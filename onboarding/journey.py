@@ -15,13 +15,15 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from kyc.models import (
     BankAccount,
     CustomerState,
     Document,
-    FailureReason,
     FixKind,
     ProviderDocument,
     Status,
@@ -30,34 +32,55 @@ from kyc.models import (
 )
 from kyc.providers.errors import ProviderError
 from kyc.providers.interface import Words
+from kyc.providers.redaction import mask
 from kyc.providers.registry import capabilities, get_provider
 from kyc.services.banks import banking_provider
 from kyc.services.corrections import fix_kind, fixable, may_hand_off
 from kyc.services.customers import routing_frozen, verification_form_spec
+from kyc.services.staff import latest_kyc_data
 from kyc.services.submissions import ACTIVE
+from kyc.services.wording import TEAM_REASONS, failed_part, fix_action, support_details
+from onboarding.formbuilder import humanise
 
 logger = logging.getLogger(__name__)
 
-# What failed, in words, and what the fix form asks for ({tax_id}: the provider's name for
-# the tax number, e.g. PAN).
-FAILED_PART = {
-    FixKind.DOCUMENT: _("We could not verify your identity document."),
-    FixKind.TAX: _("We could not verify your {tax_id} (tax number)."),
-    FixKind.SELFIE: _("We could not verify your selfie."),
-    FixKind.ADDITIONAL_INFO: _("We could not verify your additional information."),
+# Why a part usually fails and how to get it right ({tax_id}: the provider's name for the
+# tax number; {full_name}: the name the applicant gave).
+CAUSES: dict[str, tuple[Any, ...]] = {
+    FixKind.DOCUMENT: (
+        _(
+            "The photos were blurred, too dark or cut off: lay the document flat in good "
+            "light and keep all four corners in the picture."
+        ),
+        _("The document has expired: use one that is still valid."),
+        _(
+            "The document number or type does not match the document: copy the number from "
+            "the photo page."
+        ),
+        _("The name on the document must match your full name, {full_name}."),
+    ),
+    FixKind.TAX: (
+        _("A letter or digit was mistyped: check each one against your {tax_id} card."),
+        _("The name on your {tax_id} must match your full name, {full_name}."),
+        _("The {tax_id} must be your own, and active."),
+    ),
+    FixKind.SELFIE: (
+        _(
+            "Your face was not fully visible: look straight at the camera, without a hat, "
+            "a mask or sunglasses."
+        ),
+        _("The photo was too dark or blurred: face a window or a lamp and hold the phone still."),
+        _("Take the selfie yourself, now: a photo of a photo or of a screen is refused."),
+    ),
+    FixKind.ADDITIONAL_INFO: (
+        _("An answer was missing or did not match what we know: answer each one about yourself."),
+    ),
 }
-FIX_ACTION = {
-    FixKind.DOCUMENT: _("Send new photos and details of your document"),
-    FixKind.TAX: _("Correct your {tax_id}"),
-    FixKind.SELFIE: _("Take a new selfie"),
-    FixKind.ADDITIONAL_INFO: _("Correct your additional information"),
-}
-# Why our team takes over, where saying it helps the applicant. A screening result is
-# never explained (it must not tip anyone off).
-TEAM_REASONS: dict[str, Any] = {
-    FailureReason.CHALLENGE_FAILED: _("Your answers to the questions did not match."),
-    FailureReason.UNDERAGE: _("You must be of legal age to open an account."),
-    FailureReason.ATTEMPTS_EXHAUSTED: _("All the attempts to send a document were used."),
+SENT_LABELS: dict[str, Any] = {
+    "document_type": _("Document"),
+    "document_number": _("Document number"),
+    "photos": _("Photos"),
+    "selfie": _("Selfie"),
 }
 BANK_STATUS_WORDS: dict[str, Any] = {
     BankAccount.State.QUEUED: _("Waiting to be sent for checking"),
@@ -72,14 +95,65 @@ def words_of(verification: Verification) -> Words:
     return get_provider(verification.provider).words
 
 
-def failed_part(kind: FixKind, words: Words) -> str:
-    text = FAILED_PART.get(kind)
-    return str(text).format(tax_id=words.tax_id) if text else ""
+def causes(kind: FixKind, verification: Verification) -> list[str]:
+    """The likely causes of this failure, each with how to fix it."""
+    words = words_of(verification)
+    return [
+        str(text).format(tax_id=words.tax_id, full_name=verification.full_name)
+        for text in CAUSES.get(kind, ())
+    ]
 
 
-def fix_action(kind: FixKind, words: Words) -> str:
-    text = FIX_ACTION.get(kind)
-    return str(text).format(tax_id=words.tax_id) if text else ""
+def sent_data(verification: Verification) -> dict[str, Any]:
+    """What the provider has from this applicant: the submissions it took, newest winning."""
+    return latest_kyc_data(verification.submissions.filter(state=Submission.State.SENT))
+
+
+def what_was_sent(verification: Verification, kind: FixKind) -> list[tuple[str, str]]:
+    """The part that failed as it was sent, identity numbers masked: (label, value) rows."""
+    data = sent_data(verification)
+    words = words_of(verification)
+    rows: list[tuple[str, str]] = []
+    if kind == FixKind.TAX and data.get("tax_number"):
+        rows.append((str(words.tax_id), mask(str(data["tax_number"]), keep=4)))
+    if kind == FixKind.DOCUMENT:
+        if data.get("document_type"):
+            rows.append((str(SENT_LABELS["document_type"]), _document_name(verification, data)))
+        if data.get("document_number"):
+            number = mask(str(data["document_number"]), keep=4)
+            rows.append((str(SENT_LABELS["document_number"]), number))
+    if kind == FixKind.ADDITIONAL_INFO:
+        for name, value in (data.get("additional_info") or {}).items():
+            rows.append((humanise(str(name)), str(value)))
+    sent_files = [k for k in fix_uploads(verification, kind) if k in (data.get("documents") or {})]
+    if sent_files:
+        label = SENT_LABELS["selfie"] if sent_files == ["selfie"] else SENT_LABELS["photos"]
+        when = verification.submissions.filter(state=Submission.State.SENT).first()
+        if when is not None and when.sent_at is not None:
+            stamp = date_format(localtime(when.sent_at), "DATETIME_FORMAT")
+            rows.append((str(label), str(_("sent %(when)s")) % {"when": stamp}))
+    return [(label, value) for label, value in rows if value]
+
+
+def _document_name(verification: Verification, data: dict[str, Any]) -> str:
+    code = str(data["document_type"])
+    try:
+        spec = verification_form_spec(verification=verification)
+    except ProviderError:
+        return code
+    return str(spec.document_labels.get(code, code))
+
+
+def support_context(verification: Verification) -> dict[str, Any]:
+    """How our team reaches the applicant, and how they reach us."""
+    details = support_details(verification)
+    email, phone = details["support_email"], details["support_phone"]
+    dial = "".join(c for c in phone if c.isdigit() or c == "+")
+    return {
+        **details,
+        "support_email_link": format_html('<a href="mailto:{}">{}</a>', email, email),
+        "support_phone_link": format_html('<a href="tel:{}">{}</a>', dial, phone) if phone else "",
+    }
 
 
 def upload_kinds(verification: Verification) -> list[str]:
@@ -169,7 +243,8 @@ class Progress:
         undecided = {BankAccount.State.QUEUED, BankAccount.State.PROCESSING}
         if self.stage == "verified":
             return not any(bank.status in undecided for bank in self.banks)
-        return self.stage in {"team", "profile_refused", "not_submitted", "fix", "restart"}
+        final = {"team", "profile_refused", "not_submitted", "refused", "fix", "restart"}
+        return self.stage in final
 
     def context(self) -> dict[str, Any]:
         words = words_of(self.verification)
@@ -183,6 +258,7 @@ class Progress:
             "banks": [bank_view(bank) for bank in self.banks],
             "team_reason": TEAM_REASONS.get(self.verification.failure_reason, ""),
             "refused_text": self.refused_text,
+            **support_context(self.verification),
         }
 
     @property
@@ -193,10 +269,7 @@ class Progress:
     @property
     def refused_text(self) -> str:
         """The provider's refusal in the applicant's words, when the provider knows them."""
-        if not self.refused:
-            return ""
-        text = get_provider(self.verification.provider).user_message(self.refused)
-        return text if text != self.refused else ""
+        return refusal_words(self.verification, self.refused)
 
     @property
     def action_kind(self) -> str:
@@ -220,6 +293,21 @@ class Progress:
         return capabilities(self.verification.provider).banking
 
 
+def refusal_words(verification: Verification, refused: str) -> str:
+    """A refusal in the applicant's words when the provider knows them ("" otherwise: a raw
+    refusal may be technical)."""
+    if not refused:
+        return ""
+    text = get_provider(verification.provider).user_message(refused)
+    return text if text != refused else ""
+
+
+def last_refusal(verification: Verification) -> Submission | None:
+    """The newest submission, if the provider refused it."""
+    last = verification.submissions.order_by("-created_at").first()
+    return last if last is not None and last.state == Submission.State.REJECTED else None
+
+
 def progress_of(verification: Verification) -> Progress:
     stage, refused = _stage(verification)
     progress = Progress(stage=stage, verification=verification, refused=refused)
@@ -239,10 +327,11 @@ def _stage(verification: Verification) -> tuple[str, str]:
         return "profile_refused", ""
     if active_submission(verification) is not None:
         return "sending", ""
-    last = verification.submissions.order_by("-created_at").first()
-    refused = last.last_error if last and last.state == Submission.State.REJECTED else ""
+    last = last_refusal(verification)
+    refused = last.last_error if last else ""
     if verification.status == Status.UNVERIFIED:
-        return "not_submitted", refused
+        # Refused: the details page shows why, on the fields, with what was typed.
+        return ("refused" if refused else "not_submitted"), refused
     if verification.status == Status.FAILED:
         if fixable(verification):
             return "fix", refused

@@ -361,6 +361,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+# Where the file backend (django.core.mail.backends.filebased) writes emails, if it is used.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "emails"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "KYC onboarding <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -395,6 +397,11 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# Who an applicant reaches when our team takes over (shown on the page and in the email), and
+# within how many working days the team contacts them.
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@localhost")
+SUPPORT_PHONE = env_str("SUPPORT_PHONE", "")
+SUPPORT_REPLY_DAYS = env_int("SUPPORT_REPLY_DAYS", 2, minimum=1)
 # How often the status and bank pages ask the server whether anything changed.
 STATUS_POLL_SECONDS = env_int("STATUS_POLL_SECONDS", 3, minimum=1)
 # Photos larger than this (either side, in pixels) are downscaled in the browser before upload.

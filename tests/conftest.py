@@ -19,7 +19,7 @@ from sandbox.qolo.process import QoloEmulatorProcess
 from sandbox.rebilly.process import RebillyEmulatorProcess
 from sandbox.s3 import create_private_bucket
 from tests.settings import SERVICES
-from tests.support import processes
+from tests.support import emails, processes
 from tests.support.builders import register_webhook_url
 from tests.support.waiting import wait_for
 
@@ -137,6 +137,9 @@ def celery_worker(
     with django_db_blocker.unblock():
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "onboarding.settings"}
         env["DATABASE_URL"] = processes.database_url()
+    # What it sends is written to files the tests read (tests/support/emails.py).
+    env["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
+    env["EMAIL_FILE_PATH"] = str(emails.folder())
     log_path = Path(settings.VAR_DIR) / f"celery-worker-{os.getpid()}.log"
     command = [sys.executable, "-m", "celery", "-A", "onboarding", "worker", "--loglevel", "INFO"]
     command += ["--concurrency", "2", "--queues", settings.CELERY_TASK_DEFAULT_QUEUE]

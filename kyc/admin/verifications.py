@@ -8,6 +8,7 @@ per page whatever its size.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
@@ -62,6 +63,8 @@ from kyc.models import (
 from kyc.providers.registry import capabilities, known
 from kyc.services.corrections import fix_kind
 from kyc.services.staff import NOTE_MAX_LENGTH, latest_kyc_data
+
+REFERENCE_SEARCH = re.compile(r"KYC-([0-9a-f]{8})", re.IGNORECASE)
 
 if TYPE_CHECKING:  # the admin classes are generic only in the type stubs
     VerificationBase = admin.ModelAdmin[Verification]
@@ -167,7 +170,8 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         "client_reference_id__exact",
     )
     search_help_text = gettext_lazy(
-        "Name or email (any part), or a provider customer id or client reference (whole)."
+        "Name or email (any part), a provider customer id or client reference (whole), or "
+        "the reference the applicant was given (KYC-1A2B3C4D)."
     )
     date_hierarchy = "submitted_at"
     ordering = ("-status_changed_at", "-id")
@@ -193,6 +197,22 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         "documents_preview",
         "documents_listed",
     )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Verification], search_term: str
+    ) -> tuple[QuerySet[Verification], bool]:
+        """The reference shown to applicants (Verification.reference) finds its verification
+        through the client reference's index: a range, not a scan."""
+        found = REFERENCE_SEARCH.fullmatch(search_term.strip())
+        if found is None:
+            return super().get_search_results(request, queryset, search_term)
+        prefix = f"kyc_{found.group(1).lower()}"
+        matches = queryset.filter(
+            client_reference_id__gte=prefix,
+            client_reference_id__lt=prefix + "g",  # after every hex digit
+            client_reference_id__startswith=prefix,
+        )
+        return matches, False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Verification]:
         # Evaluated only for the rows of the page (after ORDER BY ... LIMIT).

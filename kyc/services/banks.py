@@ -171,5 +171,10 @@ def bank_apply_status(
             note=f"{bank.label} {failure_reason}".strip(),
         )
         template = "bank_verified" if status == BankAccount.State.VERIFIED else "bank_failed"
-        email_after_commit(verification_id=bank.verification_id, template=template, bank=bank.label)
+        email_after_commit(
+            verification_id=bank.verification_id,
+            template=template,
+            bank=bank.label,
+            bank_kind=bank.kind,
+        )
     return True

@@ -10,7 +10,8 @@ from django.urls import reverse
 from kyc import jobs
 from kyc.models import Verification
 from kyc.providers.registry import get_provider
-from kyc.services.corrections import fixable, may_hand_off
+from kyc.services.corrections import fix_kind, fixable, may_hand_off
+from kyc.services.wording import TEAM_REASONS, failed_part, support_details
 
 
 def email_after_commit(*, verification_id: int, template: str, **context: str) -> None:
@@ -27,6 +28,9 @@ def email_context(verification: Verification) -> dict[str, Any]:
     """What an email says that depends on the provider: its words, what the user can do."""
     provider = get_provider(verification.provider)
     return {
+        **support_details(verification),
+        "failed_part": failed_part(fix_kind(verification), provider.words),
+        "team_reason": TEAM_REASONS.get(verification.failure_reason, ""),
         "words": provider.words,
         "banking": provider.capabilities.banking,
         "fixable": fixable(verification),

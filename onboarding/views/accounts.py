@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -14,7 +11,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from onboarding.forms import EmailAuthenticationForm, SignupForm
+from onboarding.forms import EmailAuthenticationForm, PasswordResetForm, SignupForm
 from onboarding.journey import posted
 
 
@@ -37,15 +34,11 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Links in the email use PUBLIC_BASE_URL, like every other email, never the Host header."""
+    """The email is sent by a worker, like every other email, with links to PUBLIC_BASE_URL
+    (never the Host header)."""
 
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
+    form_class = PasswordResetForm
     success_url = reverse_lazy("onboarding:password_reset_done")
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        self.extra_email_context = {"base_url": settings.PUBLIC_BASE_URL}
-        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from kyc.models import BankAccount, Status, Verification
@@ -24,14 +24,19 @@ from onboarding.journey import (
     bank_key,
     bank_view,
     current_verification,
-    posted,
     provider_error,
 )
+from onboarding.prg import again, form_data, restore_errors
 
 logger = logging.getLogger(__name__)
 UNDECIDED = {BankAccount.State.QUEUED, BankAccount.State.PROCESSING}
+ADDED: dict[str, Any] = {
+    BankAccount.Kind.ACCOUNT: _("Bank account %(label)s added."),
+    BankAccount.Kind.VPA: _("UPI ID %(label)s added."),
+}
 
 
+@never_cache
 @login_required
 def bank(request: HttpRequest) -> HttpResponse:
     verification = current_verification(request)
@@ -40,18 +45,24 @@ def bank(request: HttpRequest) -> HttpResponse:
     provider = banking_provider(verification.provider)
     if provider is None:
         return redirect("onboarding:status")  # this provider verifies no bank account
-    form: Any = provider.bank_form(posted(request))
-    if request.method == "POST" and form.is_valid():
+    data, kept = form_data(request)
+    form: Any = provider.bank_form(data)
+    if request.method == "POST":
+        if not form.is_valid():
+            return again(request, [form])
         try:
-            _add(verification, form)
+            added = _add(verification, form)
         except BankRefused as refused:
             form.add_refusal(str(refused), refused.field)
+            return again(request, [form])
         except ProviderError as error:
             logger.warning("bank account not sent: %s", type(error).__name__)
             return provider_error(request)
-        else:
-            messages.success(request, _("Added. We are checking it now."))
-            return redirect("onboarding:bank")
+        # Only what stays true: its status, below, changes by itself.
+        messages.success(request, ADDED[added.kind] % {"label": added.label}, extra_tags="live")
+        return redirect("onboarding:bank")
+    if data is not None:
+        restore_errors([form], kept)
     return render(request, "onboarding/bank.html", _context(verification, form))
 
 

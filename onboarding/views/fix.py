@@ -7,9 +7,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from kyc.models import FixKind, Status, Verification
 from kyc.providers.errors import InvalidResponseError, ProviderError
@@ -18,22 +19,28 @@ from kyc.services.corrections import UPDATE_KINDS, fix_kind
 from kyc.services.submissions import SubmissionRefused, submission_create
 from onboarding.forms import (
     AdditionalInfoFixForm,
+    DocumentAndAddressFixForm,
     DocumentFixForm,
     JourneyForm,
     TaxFixForm,
     UploadsForm,
 )
 from onboarding.journey import (
+    TEAM_REASONS,
     active_submission,
+    causes,
     current_verification,
     failed_part,
     fix_action,
     fix_uploads,
-    posted,
     posted_files,
+    sent_data,
+    support_context,
+    what_was_sent,
     words_of,
 )
 from onboarding.journey import provider_error as provider_error_page
+from onboarding.prg import again, form_data, restore_errors
 from onboarding.views.kyc import form_plan
 
 logger = logging.getLogger(__name__)
@@ -41,6 +48,7 @@ logger = logging.getLogger(__name__)
 FORMS_FOR = frozenset(UPDATE_KINDS)
 
 
+@never_cache
 @login_required
 def fix(request: HttpRequest) -> HttpResponse:
     verification = current_verification(request)
@@ -49,30 +57,39 @@ def fix(request: HttpRequest) -> HttpResponse:
     if active_submission(verification):
         return redirect("onboarding:status")  # the correction is on its way
     kind = fix_kind(verification)
-    base = {"verification": verification, "fix": kind}
+    base = {"verification": verification, "fix": kind, **support_context(verification)}
     if kind not in FORMS_FOR or verification.corrections_left == 0:
+        base["team_reason"] = TEAM_REASONS.get(verification.failure_reason, "")
         return render(request, "onboarding/fix_team.html", base)
+    data, kept = form_data(request)
     try:
-        forms = _forms(request, verification, kind)
+        forms = _forms(request, data, verification, kind)
     except InvalidResponseError:
         return provider_error_page(request, malformed=True)
     except ProviderError as error:
         logger.warning("KYC configuration unavailable: %s", type(error).__name__)
         return provider_error_page(request)
-    if request.method == "POST" and all([form.is_valid() for form in forms]):  # every error
-        return _submit(request, verification, kind, forms)
+    if request.method == "POST":
+        if all([form.is_valid() for form in forms]):  # every error at once
+            return _submit(request, verification, kind, forms)
+        return again(request, forms)
+    if data is not None:
+        restore_errors(forms, kept)
     words = words_of(verification)
     context = {
         **base,
         "forms": forms,
         "failed_part": failed_part(kind, words),
         "fix_action": fix_action(kind, words),
+        "causes": causes(kind, verification),
+        "sent": what_was_sent(verification, kind),
     }
     return render(request, "onboarding/fix.html", context)
 
 
-def _forms(request: HttpRequest, verification: Verification, kind: FixKind) -> list[JourneyForm]:
-    data = posted(request)
+def _forms(
+    request: HttpRequest, data: QueryDict | None, verification: Verification, kind: FixKind
+) -> list[JourneyForm]:
     found: list[JourneyForm] = []
     tax_id = get_provider(verification.provider).tax_id
     if kind == FixKind.TAX and tax_id is not None:
@@ -80,22 +97,31 @@ def _forms(request: HttpRequest, verification: Verification, kind: FixKind) -> l
     if kind == FixKind.ADDITIONAL_INFO:
         found.append(AdditionalInfoFixForm(data, plan=form_plan(verification)))
     if kind == FixKind.DOCUMENT:
-        country = verification.residence_country or verification.nationality
-        found.append(
-            DocumentFixForm(
-                data, plan=form_plan(verification), initial={"address_country": country}
-            )
-        )
+        found.append(_document_form(data, verification))
     files = fix_uploads(verification, kind)
     if files:
-        found.append(_uploads(request, verification, files))
+        found.append(_uploads(request, data, verification, files))
     return found
 
 
-def _uploads(request: HttpRequest, verification: Verification, kinds: list[str]) -> UploadsForm:
+def _document_form(data: QueryDict | None, verification: Verification) -> DocumentFixForm:
+    """The document's fields, pre-filled with what was sent; the address the provider has
+    goes with them (asked only if it never got one)."""
+    sent = sent_data(verification)
+    initial = {name: sent[name] for name in ("document_type", "document_number") if sent.get(name)}
+    has_address = bool(sent.get("address") or sent.get("full_address"))
+    form_class = DocumentFixForm if has_address else DocumentAndAddressFixForm
+    if not has_address:
+        initial["address_country"] = verification.residence_country or verification.nationality
+    return form_class(data, plan=form_plan(verification), initial=initial, sent=sent)
+
+
+def _uploads(
+    request: HttpRequest, data: QueryDict | None, verification: Verification, kinds: list[str]
+) -> UploadsForm:
     # Only files received after the failure: the refused ones must not be sent again.
     return UploadsForm(
-        posted(request),
+        data,
         posted_files(request),
         verification=verification,
         kinds=kinds,
@@ -120,5 +146,6 @@ def _submit(
     except SubmissionRefused:
         messages.info(request, _("This correction cannot be sent now."))
     else:
-        messages.success(request, _("Thank you. We are sending your correction for checking."))
+        text = _("Thank you. We are sending your correction for checking.")
+        messages.success(request, text, extra_tags="live")
     return redirect("onboarding:status")

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from kyc.models import CustomerState, Status, Submission, Verification
 from kyc.providers.errors import InvalidResponseError, ProviderError
+from kyc.providers.registry import get_provider
 from kyc.services.customers import verification_form_spec
 from kyc.services.submissions import SubmissionRefused, submission_create
 from onboarding.formbuilder import FormPlan, plan_form
@@ -19,11 +22,13 @@ from onboarding.forms import KycForm
 from onboarding.journey import (
     active_submission,
     current_verification,
+    last_refusal,
     latest_documents,
-    posted,
     provider_error,
+    refusal_words,
     upload_kinds,
 )
+from onboarding.prg import Errors, again, form_data, restore_errors
 from onboarding.steps import DETAILS, step_context
 
 logger = logging.getLogger(__name__)
@@ -35,6 +40,18 @@ def form_plan(verification: Verification) -> FormPlan:
     return plan_form(verification_form_spec(verification=verification))
 
 
+# The form's address fields and the keys of the structured address they are sent as.
+ADDRESS_FIELDS = {
+    "address_line1": "line1",
+    "address_line2": "line2",
+    "city": "city",
+    "region": "region",
+    "postal_code": "postal_code",
+    "address_country": "country",
+}
+
+
+@never_cache
 @login_required
 def kyc_details(request: HttpRequest) -> HttpResponse:
     verification = current_verification(request)
@@ -61,18 +78,55 @@ def kyc_details(request: HttpRequest) -> HttpResponse:
     }
     if verification.date_of_birth:  # asked at the profile already: not typed twice
         initial["dob"] = verification.date_of_birth
-    form = KycForm(posted(request), plan=plan, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = {**form.submission_data(verification), "documents": documents}
+    data, kept = form_data(request)
+    refusal = last_refusal(verification)
+    refused = refusal_notice(verification, refusal) if refusal else ""
+    if refusal is not None and data is None:  # what was sent, back, the refusal on its fields
+        data, kept = refused_form_data(verification, refusal, plan)
+    form = KycForm(data, plan=plan, initial=initial)
+    if request.method == "POST":
+        if not form.is_valid():
+            return again(request, [form])
+        submission_data = {**form.submission_data(verification), "documents": documents}
         try:
             submission_create(
                 verification=verification,
                 kind=Submission.Kind.INITIAL,
-                data=data,
+                data=submission_data,
                 actor=request.user,
             )
         except SubmissionRefused:
             messages.info(request, _("Your details were already sent."))
         return redirect("onboarding:status")
-    context = {"form": form, **step_context(verification, DETAILS)}
+    if data is not None:
+        restore_errors([form], kept)
+    context = {"form": form, "refused": refused, **step_context(verification, DETAILS)}
     return render(request, "onboarding/kyc.html", context)
+
+
+def refusal_notice(verification: Verification, refusal: Submission) -> str:
+    """What the provider said about the refused submission, above the form."""
+    words = refusal_words(verification, refusal.last_error)
+    return words or str(_("Our verification partner could not accept your details."))
+
+
+def refused_form_data(
+    verification: Verification, refusal: Submission, plan: FormPlan
+) -> tuple[QueryDict, Errors]:
+    """The refused submission as the form's data, and the provider's refusal on the fields
+    it is about (what it says in general is shown above the form: refusal_notice)."""
+    sent: dict[str, Any] = refusal.data or {}
+    data = QueryDict(mutable=True)
+    address = sent.get("address")
+    address = address if isinstance(address, dict) else {}
+    for name, key in ADDRESS_FIELDS.items():
+        data[name] = str(address.get(key) or "")
+    for name in ("dob", "document_type", "document_number", "tax_number"):
+        if sent.get(name):
+            data[name] = str(sent[name])
+    given = sent.get("additional_info") or {}
+    for info in plan.info_fields:
+        if info.name in given:
+            data[info.form_name] = str(given[info.name])
+    on_fields = get_provider(verification.provider).refused_fields(refusal.last_error)
+    return data, [{name: [text] for name, text in on_fields.items()}]

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 
 from kyc.models import CustomerState, Verification
 from kyc.providers.errors import ProviderError, TransientProviderError
@@ -22,12 +23,14 @@ from kyc.services.customers import (
 )
 from onboarding.forms import ProfileForm
 from onboarding.journey import current_verification, provider_error
+from onboarding.prg import again, form_data, restore_errors
 from onboarding.steps import PROFILE, profile_needs, step_context
 from onboarding.views.start import next_step
 
 logger = logging.getLogger(__name__)
 
 
+@never_cache
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     verification = current_verification(request)
@@ -35,10 +38,15 @@ def profile(request: HttpRequest) -> HttpResponse:
         verification.customer_state == CustomerState.CREATED or routing_frozen(verification)
     ):
         return redirect("onboarding:start")  # the provider has it: it can no longer change
+    data, kept = form_data(request)
     if request.method == "POST":
-        form = ProfileForm(request.POST, needs=profile_needs())
+        form = ProfileForm(data, needs=profile_needs())
         if form.is_valid():
             return _save_and_create(request, form)
+        return again(request, [form])
+    if data is not None:  # back from a POST with errors
+        form = ProfileForm(data, needs=profile_needs())
+        restore_errors([form], kept)
     else:
         form = _form_for(request, verification)
     return _page(request, form, verification)
@@ -91,6 +99,6 @@ def _save_and_create(request: HttpRequest, form: ProfileForm) -> HttpResponse:
         return provider_error(request)
     if outcome.errors:
         form.add_provider_errors(outcome.errors, get_provider(verification.provider).user_message)
-        return _page(request, form, verification)
+        return again(request, [form])
     verification.refresh_from_db()
     return redirect(next_step(verification))

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from onboarding.journey import current_verification, progress_of
 
 
+@never_cache
 @login_required
 def status(request: HttpRequest) -> HttpResponse:
     verification = current_verification(request)
@@ -23,6 +24,8 @@ def status(request: HttpRequest) -> HttpResponse:
         **progress.context(),
         "live_url": reverse("onboarding:status_live"),
         "poll_seconds": settings.STATUS_POLL_SECONDS,
+        # "We are sending your correction" is said only while it is being sent.
+        "stale_notices": progress.stage != "sending",
     }
     return render(request, "onboarding/status.html", context)
 

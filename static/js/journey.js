@@ -226,6 +226,16 @@
   }
 
   /* --- Live regions -------------------------------------------------------------------- */
+  // A notice about what was just done ("We are sending your correction") is true only until
+  // the panel moves on: then the panel says what is true now.
+  function dropLiveNotices() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-live-notice]"), function (notice) {
+      var list = notice.parentNode;
+      list.removeChild(notice);
+      if (list && !list.children.length) { list.parentNode.removeChild(list); }
+    });
+  }
+
   function initLive(element) {
     var url = element.getAttribute("data-live-url");
     var key = element.getAttribute("data-live-key");
@@ -245,6 +255,7 @@
             key = answer.key;
             element.setAttribute("data-live-key", key);
             element.innerHTML = answer.html;
+            dropLiveNotices();
           }
           if (!answer.final) { window.setTimeout(poll, delay); }
         })

@@ -139,8 +139,10 @@ def _bank_accounts(client: Client, emulator: Any, verification: Verification) ->
     assert client.post(reverse("onboarding:bank"), account).status_code == 302
     emulator.config(fault_rate=0.0)  # the worker's retry gets through
     assert client.post(reverse("onboarding:bank"), {"kind": "vpa", "vpa": VPA}).status_code == 302
-    refused = client.post(reverse("onboarding:bank"), {"kind": "vpa", "vpa": VPA})
-    assert refused.status_code == 200  # already registered: the provider's refusal, shown
+    refused = client.post(reverse("onboarding:bank"), {"kind": "vpa", "vpa": VPA}, follow=True)
+    # Already registered: the provider's refusal, shown on a GET (POST-redirect-GET).
+    assert refused.redirect_chain == [(reverse("onboarding:bank"), 303)]
+    assert "This UPI ID is already registered." in refused.content.decode()
     banks = BankAccount.objects.filter(verification=verification)
     wait_for(
         lambda: sorted(banks.values_list("status", flat=True)),

@@ -142,3 +142,12 @@ def verified_verification(user: Any, emulator: Any) -> Verification:
     verification.refresh_from_db()
     assert verification.status == "VERIFIED", verification.status
     return verification
+
+
+def post_with_errors(client: Client, url: str, data: dict[str, Any]) -> Any:
+    """A form posted with errors is shown by a GET of the same page (POST-redirect-GET):
+    the page that answers it, with the errors and what was typed."""
+    response = client.post(url, data)
+    assert response.status_code == 303, response.status_code
+    assert response["Location"] == url
+    return client.get(url)

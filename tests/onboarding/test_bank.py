@@ -8,7 +8,7 @@ from django.urls import reverse
 from kyc.models import BankAccount
 from kyc.providers.dollarpe.forms import BankForm
 from kyc.services.banks import bank_apply_status
-from tests.onboarding.conftest import local_verification, verified_verification
+from tests.onboarding.conftest import local_verification, post_with_errors, verified_verification
 
 pytestmark = pytest.mark.django_db
 URL = reverse("onboarding:bank")
@@ -88,8 +88,7 @@ def test_a_failed_account_says_why(signed_in, user, emulator):
 def test_the_providers_refusal_shows_on_the_field(signed_in, user, emulator):
     verified_verification(user, emulator)
     signed_in.post(URL, {"kind": "vpa", "vpa": "priya@okaxis"})
-    response = signed_in.post(URL, {"kind": "vpa", "vpa": "priya@okaxis"})
-    assert response.status_code == 200
+    response = post_with_errors(signed_in, URL, {"kind": "vpa", "vpa": "priya@okaxis"})
     assert response.context["form"].errors["vpa"] == ["This UPI ID is already registered."]
     assert 'href="#id_vpa"' in response.content.decode()
 

@@ -88,22 +88,27 @@ def test_failed_without_attempts_says_our_team_will_contact_you(user, committed)
     with committed():
         move(verification, "FAILED", "KYC_FAILED")
     body = mail.outbox[0].body
-    assert "Our team will contact you." in body
+    assert "Our team will contact you by email within 2 working days" in body
+    assert f"Your reference: {verification.reference}" in body
+    assert "support@localhost" in body
     assert "/verify/fix/" not in body
+    assert "attempt" not in body
 
 
 @pytest.mark.parametrize(
-    ("status", "subject"),
+    ("kind", "status", "subject", "said"),
     [
-        ("VERIFIED", "Your bank account is verified"),
-        ("FAILED", "We could not verify your bank account"),
+        ("vpa", "VERIFIED", "Your UPI ID is verified", "Your UPI ID pr•••@okaxis is verified"),
+        ("vpa", "FAILED", "We could not verify your UPI ID", "verify the UPI ID pr•••@okaxis"),
+        ("account", "VERIFIED", "Your bank account is verified", "bank account pr•••@okaxis"),
+        ("account", "FAILED", "We could not verify your bank account", "bank account pr•••"),
     ],
 )
-def test_bank_account_decided(user, committed, status, subject):
+def test_bank_account_decided(user, committed, kind, status, subject, said):
     verification = local_verification(user, status="VERIFIED")
     bank = BankAccount.objects.create(
         verification=verification,
-        kind="vpa",
+        kind=kind,
         vpa="priya@okaxis",
         label="pr•••@okaxis",
         status="PROCESSING",
@@ -111,7 +116,7 @@ def test_bank_account_decided(user, committed, status, subject):
     with committed():
         bank_apply_status(bank_id=bank.pk, status=status, failure_reason="", source="provider")
     assert subjects() == [subject]
-    assert "pr•••@okaxis" in mail.outbox[0].body
+    assert said in mail.outbox[0].body
     assert "priya@okaxis" not in mail.outbox[0].body  # only the label, never the full ID
 
 

@@ -12,6 +12,7 @@ from tests.onboarding.conftest import (
     created_verification,
     local_verification,
     make_user,
+    post_with_errors,
     store,
 )
 from tests.support import builders, images
@@ -37,8 +38,7 @@ def test_tax_failure_shows_only_the_tax_number(signed_in, user):
 
 def test_tax_correction_is_validated_then_queued_as_a_tax_update(signed_in, user):
     verification = fail(local_verification(user), "TAX_VERIFICATION_FAILED")
-    refused = signed_in.post(URL, {"tax_number": "ABC"})
-    assert refused.status_code == 200
+    refused = post_with_errors(signed_in, URL, {"tax_number": "ABC"})
     assert 'href="#id_tax_number"' in refused.content.decode()
     response = signed_in.post(URL, {"tax_number": "abcpe 1234 f"})
     assert response["Location"] == reverse("onboarding:status")
@@ -56,7 +56,7 @@ def test_selfie_failure_needs_a_new_selfie_not_the_refused_one(signed_in, user, 
     assert 'capture="user"' in html
     assert 'name="tax_number"' not in html
     assert 'name="document_front"' not in html
-    refused = signed_in.post(URL, {"selfie_id": str(old["selfie"])})
+    refused = post_with_errors(signed_in, URL, {"selfie_id": str(old["selfie"])})
     assert refused.context["forms"][0].errors["selfie"]
     response = signed_in.post(URL, {"selfie_camera": SimpleUploadedFile("me.jpg", images.jpeg())})
     assert response["Location"] == reverse("onboarding:status")
@@ -108,9 +108,9 @@ def test_document_failure_asks_for_new_images_and_details(signed_in, user, emula
 
 def test_document_correction_shows_every_error_at_once(signed_in, user, emulator):
     fail(created_verification(user), "DOCUMENT_VERIFICATION_FAILED")
-    response = signed_in.post(URL, {"document_type": "PASSPORT"})
+    response = post_with_errors(signed_in, URL, {"document_type": "PASSPORT"})
     html = response.content.decode()
-    for anchor in ("id_document_front", "id_document_back", "id_address_line1"):
+    for anchor in ("id_document_front", "id_document_back", "id_document_number"):
         assert f'href="#{anchor}"' in html
 
 
@@ -152,7 +152,7 @@ def test_a_correction_cannot_use_another_users_document(client, emulator):
     user = make_user()
     verification = fail(created_verification(user), "SELFIE_VERIFICATION_FAILED")
     client.force_login(user)
-    response = client.post(URL, {"selfie_id": str(stranger.pk)})
-    assert response.status_code == 200
+    response = post_with_errors(client, URL, {"selfie_id": str(stranger.pk)})
+    assert response.context["forms"][0].errors["selfie"]
     assert not Submission.objects.filter(verification=verification).exists()
     assert Verification.objects.get(pk=verification.pk).corrections_used == 0

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kyc.models import Document, ProviderCall, Status, Submission, Verification
-from tests.onboarding.conftest import accepted_documents, created_verification
+from tests.onboarding.conftest import accepted_documents, created_verification, post_with_errors
 
 pytestmark = pytest.mark.django_db
 URL = reverse("onboarding:kyc")
@@ -75,8 +75,9 @@ def test_a_custom_configuration_with_url_and_unknown_types(signed_in, user, emul
     assert 'type="url" name="info_0"' in html
     assert 'type="text" name="info_1"' in html
     assert "Fill in at least 1 of these fields." in html
-    refused = signed_in.post(URL, details(document_type="PASSPORT", info_0="", info_1=""))
-    assert refused.status_code == 200
+    refused = post_with_errors(
+        signed_in, URL, details(document_type="PASSPORT", info_0="", info_1="")
+    )
     assert "Fill in at least 1 of: Link to your visa, Employer." in refused.content.decode()
     assert 'href="#additional-info"' in refused.content.decode()
 

@@ -98,6 +98,9 @@ class SecondProvider:
     def user_message(self, text: str) -> str:
         return text
 
+    def refused_fields(self, text: str) -> dict[str, str]:
+        return {}
+
     def fetch_form_spec(self, verification: Verification) -> dict[str, Any]:
         return {"document_types": ["PASSPORT", "ID_CARD"]}
 

@@ -139,6 +139,10 @@ class DollarPeProvider:
     def user_message(text: str) -> str:
         return words.user_message(text)
 
+    @staticmethod
+    def refused_fields(text: str) -> Mapping[str, str]:
+        return words.refused_fields(text)
+
     def current(self, verification: Verification) -> Outcome:
         customer = self.client.get_customer(_customer_id(verification))
         return words.outcome(customer.status, customer.failure_reason)

@@ -92,7 +92,9 @@ MESSAGES = {
     "maximum 3 bank account details allowed": _(
         "You already have 3 bank accounts, the most allowed."
     ),
-    "kyc already in use": _("These details are already used by another customer."),
+    "kyc already in use": _(
+        "Your PAN or your document number is already registered to another customer."
+    ),
     "customer is unverified": _("Your identity must be verified before you add a bank account."),
 }
 
@@ -116,6 +118,32 @@ def outcome(status: str, failure_reason: str | None = None) -> Outcome:
     )
 
 
+def _key(text: str) -> str:
+    """A refusal as MESSAGES knows it: its text without the field it came under (a refused
+    submission keeps "kyc: KYC already in use"), lower case, no final dot."""
+    return text.split(": ", 1)[-1].strip().rstrip(".").lower()
+
+
 def user_message(text: str) -> str:
-    known = MESSAGES.get(text.strip().rstrip(".").lower())
+    known = MESSAGES.get(_key(text))
     return str(known) if known else text
+
+
+# Refusals of a KYC submission that are about fields of the form: what to check on each.
+# "KYC already in use" does not say which number DollarPe found [fact sheet §14 q17].
+FIELD_REFUSALS = {
+    "kyc already in use": {
+        "tax_number": _(
+            "This PAN is already registered to another customer. Check that it is yours and "
+            "typed correctly."
+        ),
+        "document_number": _(
+            "This document number may be registered to another customer: check it too."
+        ),
+    },
+}
+
+
+def refused_fields(text: str) -> dict[str, str]:
+    found = FIELD_REFUSALS.get(_key(text), {})
+    return {field: str(message) for field, message in found.items()}

@@ -158,6 +158,10 @@ class QoloProvider:
             return str(words.TOO_LONG_WORDS).format(limit=found.group(2), field=field)
         return text
 
+    @staticmethod
+    def refused_fields(text: str) -> Mapping[str, str]:
+        return {}
+
     # --- the KYC form: ours, from settings -----------------------------------------------------
     def fetch_form_spec(self, verification: Verification) -> dict[str, Any]:
         return {"document_types": list(words.DOCUMENT_TYPES)}

@@ -149,6 +149,10 @@ class RebillyProvider:
     def user_message(text: str) -> str:
         return text
 
+    @staticmethod
+    def refused_fields(text: str) -> Mapping[str, str]:
+        return {}
+
     # --- the KYC form: Rebilly's own pages collect everything --------------------------------
     def fetch_form_spec(self, verification: Verification) -> dict[str, Any]:
         """What the program's KYC requests ask for (settings, not a call): the hosted page

@@ -1,0 +1,80 @@
+"""POST-redirect-GET for the journey's forms, also when they come back with errors.
+
+A form posted with errors is not rendered as the answer to the POST: what was typed and the
+errors are kept in the session (encrypted: it holds identity numbers), the browser is sent
+to the same address with a GET, and the page is built from them there. Every history entry
+is then a GET of a no-store page, so Back after a successful send asks the server again and
+lands where the journey is now, never on a stale form with a live send button.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from cryptography.fernet import InvalidToken
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+
+from kyc.fields import decrypt, encrypt
+
+SESSION_KEY = "journey:posted"
+NOT_KEPT = ("csrfmiddlewaretoken",)
+
+
+Errors = list[dict[str, list[str]]]  # per form, in the order the view builds them
+
+
+def form_data(request: HttpRequest) -> tuple[QueryDict | None, Errors]:
+    """The data to bind: this POST's, or the one kept for this page by `again` (with the
+    errors that validating it again cannot bring back: the provider's, a refused file's)."""
+    if request.method == "POST":
+        return request.POST, []
+    kept = request.session.pop(SESSION_KEY, None)
+    if not isinstance(kept, dict) or kept.get("path") != request.path:
+        return None, []
+    try:
+        payload = json.loads(decrypt(str(kept["blob"])))
+    except (InvalidToken, KeyError, TypeError, ValueError):
+        return None, []
+    data = QueryDict(mutable=True)
+    for name, values in payload.get("data", {}).items():
+        data.setlist(name, [str(value) for value in values])
+    errors = payload.get("errors")
+    return data, errors if isinstance(errors, list) else []
+
+
+def again(request: HttpRequest, bound: Iterable[forms.Form]) -> HttpResponse:
+    """Keep what was posted and its errors, and show them on a GET of the same page."""
+    found = list(bound)
+    data = request.POST.copy()
+    for name in NOT_KEPT:
+        data.pop(name, None)
+    for form in found:
+        for kind, document in getattr(form, "documents", {}).items():
+            data[f"{kind}_id"] = str(document.pk)  # a file posted without JS, now stored
+    errors = [
+        {name: [str(message) for message in messages] for name, messages in form.errors.items()}
+        for form in found
+    ]
+    payload = json.dumps({"data": dict(data.lists()), "errors": errors})
+    request.session[SESSION_KEY] = {"path": request.path, "blob": encrypt(payload)}
+    response = HttpResponseRedirect(request.get_full_path())
+    response.status_code = 303
+    return response
+
+
+def restore_errors(bound: Iterable[forms.Form], kept: Errors) -> None:
+    """Validate again, and put back the kept errors that doing so did not find."""
+    for index, form in enumerate(bound):
+        form.is_valid()
+        errors = kept[index] if index < len(kept) and isinstance(kept[index], dict) else {}
+        for name, messages in errors.items():
+            if name != NON_FIELD_ERRORS and name not in form.fields:
+                continue
+            present = {str(message) for message in form.errors.get(name, [])}
+            for message in messages:
+                if message not in present:
+                    form.add_error(None if name == NON_FIELD_ERRORS else name, message)
+                    present.add(message)

@@ -1,0 +1,34 @@
+"""The emails the suite's Celery worker sent: it writes them to files (Django's file
+backend), so a browser test can read what a person would receive."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+from django.conf import settings
+
+
+def folder() -> Path:
+    return Path(settings.VAR_DIR) / "worker-emails"
+
+
+def sent_to(address: str) -> list[email.message.EmailMessage]:
+    """Every message to `address`, oldest first."""
+    found: list[email.message.EmailMessage] = []
+    if not folder().exists():
+        return found
+    for path in sorted(folder().glob("*.log"), key=lambda p: p.stat().st_mtime):
+        for chunk in path.read_text(encoding="utf-8").split("-" * 79):
+            if not chunk.strip():
+                continue
+            message = email.message_from_string(chunk.lstrip(), policy=email.policy.default)
+            if address in str(message.get("To", "")):
+                found.append(message)
+    return found
+
+
+def body(message: email.message.EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    return part.get_content() if part is not None else ""
