@@ -24,7 +24,6 @@ from onboarding.journey import (
     provider_error,
     upload_kinds,
 )
-from onboarding.steps import DETAILS, step_context
 
 logger = logging.getLogger(__name__)
 
@@ -74,5 +73,5 @@ def kyc_details(request: HttpRequest) -> HttpResponse:
         except SubmissionRefused:
             messages.info(request, _("Your details were already sent."))
         return redirect("onboarding:status")
-    context = {"form": form, **step_context(verification, DETAILS)}
+    context = {"form": form}
     return render(request, "onboarding/kyc.html", context)

@@ -22,7 +22,7 @@ from kyc.services.customers import (
 )
 from onboarding.forms import ProfileForm
 from onboarding.journey import current_verification, provider_error
-from onboarding.steps import PROFILE, profile_needs, step_context
+from onboarding.steps import profile_needs
 from onboarding.views.start import next_step
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 def _page(
     request: HttpRequest, form: ProfileForm, verification: Verification | None
 ) -> HttpResponse:
-    context = {"form": form, **step_context(verification, PROFILE)}
+    context = {"form": form}
     return render(request, "onboarding/profile.html", context)
 
 
