@@ -88,6 +88,8 @@ class Words:
     tax_id: StrOrPromise = ""  # the tax number's name, e.g. "PAN"
     bank_kinds: StrOrPromise = ""  # what can be added once verified, e.g. "a bank account"
     decision_time: StrOrPromise = ""  # how long a decision usually takes
+    # The identity documents it takes, in a phrase (e.g. "an Aadhaar card or a passport").
+    id_documents: StrOrPromise = ""
 
 
 # --- documents --------------------------------------------------------------------------------

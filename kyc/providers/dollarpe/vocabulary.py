@@ -47,6 +47,8 @@ WORDS = Words(
     tax_id=_("PAN"),
     bank_kinds=_("a bank account or a UPI ID"),
     decision_time=_("This usually takes less than a minute, and at most 24 hours."),
+    # Its documented supported_document_types (fact sheet §5.1), DOCUMENT_LABELS below.
+    id_documents=_("an Aadhaar card, a passport, a voter ID card or a driving licence"),
 )
 DOCUMENT_LABELS = {
     "AADHAAR": _("Aadhaar card"),
