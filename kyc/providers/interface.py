@@ -191,6 +191,11 @@ class AdditionalField:
     type: str  # "string", "url", or anything else (shown as text)
     required: bool
     label: str = ""  # the provider's words for it; empty: the name, humanised
+    # What the provider's configuration does not say, from its package: a hint under the
+    # field, and values the field suggests as (value sent, how it reads) while still
+    # taking any text.
+    hint: StrOrPromise = ""
+    suggestions: tuple[tuple[str, StrOrPromise], ...] = ()
 
 
 @dataclass(frozen=True)
