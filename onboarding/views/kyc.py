@@ -73,5 +73,5 @@ def kyc_details(request: HttpRequest) -> HttpResponse:
         except SubmissionRefused:
             messages.info(request, _("Your details were already sent."))
         return redirect("onboarding:status")
-    context = {"form": form}
+    context = {"form": form, "verification": verification}
     return render(request, "onboarding/kyc.html", context)

@@ -47,7 +47,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 def _page(
     request: HttpRequest, form: ProfileForm, verification: Verification | None
 ) -> HttpResponse:
-    context = {"form": form}
+    context = {"form": form, "verification": verification}
     return render(request, "onboarding/profile.html", context)
 
 

@@ -55,7 +55,7 @@ def uploads(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         return redirect(next_step(verification))
-    context = {"form": form}
+    context = {"form": form, "verification": verification}
     return render(request, "onboarding/uploads.html", context)
 
 
