@@ -1,4 +1,5 @@
-"""Countries for the profile and address forms: the full ISO 3166-1 list, names translated."""
+"""Countries for the profile and address forms: the full ISO 3166-1 list, names translated,
+after the likely ones (KYC_LIKELY_COUNTRIES)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import unicodedata
 from functools import lru_cache
 
 import pycountry
+from django.conf import settings
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 
 @lru_cache(maxsize=16)
@@ -38,6 +41,20 @@ def _sort_key(name: str) -> str:
 def country_choices() -> list[tuple[str, str]]:
     """(alpha-3 code, name in the current language), sorted by name."""
     return list(_choices((get_language() or "en").split("-")[0]))
+
+
+def likely_first_choices() -> list[tuple[str, object]]:
+    """The likely countries as a group, then every country (a select's optgroups)."""
+    names = dict(country_choices())
+    likely = [(code, names.get(code, code)) for code in settings.KYC_LIKELY_COUNTRIES]
+    if not likely:
+        return list(country_choices())
+    return [(_("Suggested"), likely), (_("All countries"), country_choices())]
+
+
+def default_country() -> str:
+    """The country preselected for a new applicant: the likeliest one."""
+    return next(iter(settings.KYC_LIKELY_COUNTRIES), "")
 
 
 def is_alpha_3(code: str) -> bool:

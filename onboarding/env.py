@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
+import pycountry
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -120,6 +121,14 @@ def env_json(name: str, default: Any, *, kind: type = object) -> Any:
     if not isinstance(parsed, kind):
         raise _bad(name, f"a JSON {'list' if kind is list else 'object'}")
     return parsed
+
+
+def env_countries(name: str, default: Iterable[str]) -> list[str]:
+    """A comma-separated list of ISO 3166-1 alpha-3 codes (e.g. IND,ARE), upper-cased."""
+    codes = [code.upper() for code in env_list(name, default)]
+    if any(len(code) != 3 or pycountry.countries.get(alpha_3=code) is None for code in codes):
+        raise _bad(name, "a comma-separated list of ISO 3166-1 alpha-3 country codes")
+    return list(dict.fromkeys(codes))
 
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}

@@ -11,15 +11,20 @@ name can never collide with one of ours or break the page, whatever it contains.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kyc.providers.errors import InvalidResponseError
 from kyc.providers.interface import FormSpec, TaxId
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 MAX_NAME_LENGTH = 100
 MAX_VALUE_LENGTH = 255
@@ -38,6 +43,8 @@ class InfoField:
     kind: str  # "url" or "text"
     required: bool
     label: str = ""  # the provider's words; empty: the name, humanised
+    hint: StrOrPromise = ""
+    suggestions: tuple[tuple[str, StrOrPromise], ...] = ()  # (value, how it reads)
 
     @property
     def shown(self) -> str:
@@ -69,10 +76,7 @@ def plan_form(spec: FormSpec) -> FormPlan:
         raise InvalidResponseError("min_required asks for more fields than there are")
     if spec.rule == "allOf":  # every option, whatever min_required says
         minimum = len(info_fields)
-        info_fields = tuple(
-            InfoField(f.form_name, f.name, f.kind, required=True, label=f.label)
-            for f in info_fields
-        )
+        info_fields = tuple(replace(f, required=True) for f in info_fields)
     rules = tuple(
         (doc_type, pattern, str(message))
         for doc_type, (pattern, message) in spec.document_number_rules.items()
@@ -112,8 +116,48 @@ def _info_fields(spec: FormSpec) -> tuple[InfoField, ...]:
         kind = "url" if getattr(field, "type", None) == "url" else "text"  # unknown: text
         required = getattr(field, "required", False) is True
         label = str(getattr(field, "label", "") or "")
-        fields[name] = InfoField(f"info_{len(fields)}", name, kind, required, label)
+        hint = getattr(field, "hint", "") or ""
+        suggestions = _suggestions(getattr(field, "suggestions", ()))
+        form_name = f"info_{len(fields)}"
+        fields[name] = InfoField(form_name, name, kind, required, label, hint, suggestions)
     return tuple(fields.values())
+
+
+def _suggestions(pairs: Any) -> tuple[tuple[str, Any], ...]:
+    """Well-formed (value, label) pairs only: a value must fit the field."""
+    if not isinstance(pairs, list | tuple):
+        return ()
+    return tuple(
+        (pair[0], pair[1])
+        for pair in pairs
+        if isinstance(pair, tuple | list) and len(pair) == 2 and isinstance(pair[0], str)
+        if pair[0].strip() and len(pair[0]) <= MAX_VALUE_LENGTH
+    )
+
+
+class SuggestingInput(forms.TextInput):
+    """A text input with a <datalist> of suggested values: a choice, where any text goes."""
+
+    def __init__(self, suggestions: tuple[tuple[str, Any], ...], attrs: Any = None) -> None:
+        super().__init__(attrs)
+        self.suggestions = suggestions
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        list_id = f"{(attrs or {}).get('id') or name}_suggestions"
+        html = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}></option>',
+            ((option, self._label(option, label)) for option, label in self.suggestions),
+        )
+        return format_html('{}<datalist id="{}">{}</datalist>', html, list_id, options)
+
+    @staticmethod
+    def _label(value: str, label: Any) -> SafeString:
+        text = str(label)
+        return format_html(' label="{}"', text) if text and text != value else SafeString("")
 
 
 def _info_form_field(info: InfoField) -> forms.Field:
@@ -124,9 +168,16 @@ def _info_form_field(info: InfoField) -> forms.Field:
             required=info.required,
             max_length=MAX_VALUE_LENGTH,
             assume_scheme="https",
-            help_text=_("A link starting with https://"),
+            help_text=info.hint or _("A link starting with https://"),
         )
-    return forms.CharField(label=label, required=info.required, max_length=MAX_VALUE_LENGTH)
+    widget = SuggestingInput(info.suggestions) if info.suggestions else forms.TextInput()
+    return forms.CharField(
+        label=label,
+        required=info.required,
+        max_length=MAX_VALUE_LENGTH,
+        help_text=info.hint,
+        widget=widget,
+    )
 
 
 class SpecFormMixin(forms.Form):

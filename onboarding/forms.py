@@ -31,7 +31,7 @@ from kyc import jobs
 from kyc.models import Document, Verification
 from kyc.providers.interface import PROFILE_DATE_OF_BIRTH, PROFILE_SPLIT_NAME, TaxId
 from kyc.services.documents import document_store
-from onboarding.countries import alpha_2, country_choices
+from onboarding.countries import alpha_2, default_country, likely_first_choices
 from onboarding.formbuilder import FormPlan, SpecFormMixin
 from onboarding.uploads import too_large
 
@@ -41,7 +41,7 @@ ADULT_AGE = 18
 
 
 def _countries_with_blank() -> list[tuple[str, Any]]:
-    return [("", _("Choose a country")), *country_choices()]
+    return [("", _("Choose a country")), *likely_first_choices()]
 
 
 def _years_ago(today: date, years: int) -> date:
@@ -150,6 +150,7 @@ class ProfileForm(JourneyForm):
     nationality = forms.ChoiceField(
         label=_("Nationality"),
         choices=_countries_with_blank,
+        initial=default_country,
         widget=forms.Select(attrs={"autocomplete": "country"}),
     )
     phone = forms.CharField(
@@ -299,6 +300,7 @@ class AddressForm(JourneyForm):
     address_country = forms.ChoiceField(
         label=_("Country"),
         choices=_countries_with_blank,
+        initial=default_country,
         widget=forms.Select(attrs={"autocomplete": "country"}),
     )
 

@@ -11,13 +11,16 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from kyc.models import (
@@ -29,6 +32,7 @@ from kyc.models import (
     Status,
     Submission,
     Verification,
+    WebhookEvent,
 )
 from kyc.providers.errors import ProviderError
 from kyc.providers.interface import Words
@@ -381,3 +385,51 @@ def bank_view(bank: BankAccount) -> dict[str, Any]:
 
 def bank_key(banks: list[BankAccount]) -> str:
     return "|".join(f"{bank.pk}:{bank.status}" for bank in banks)
+
+
+# Stages where the applicant waits for the provider: the page says when we last heard.
+WAITING_STAGES = frozenset({"processing", "action_required"})
+
+
+def last_checked(verification: Verification) -> datetime | None:
+    """When we last heard from the provider about this verification: our newest poll of
+    it, its newest webhook delivery, or its answer to the newest submission."""
+    webhooks = verification.webhook_events.exclude(state=WebhookEvent.State.INVALID)
+    newest_webhook = webhooks.order_by("-received_at").values_list("received_at", flat=True)
+    sent = verification.submissions.filter(sent_at__isnull=False).order_by("-sent_at")
+    found = [
+        verification.last_checked_at,
+        newest_webhook.first(),
+        sent.values_list("sent_at", flat=True).first(),
+    ]
+    return max((when for when in found if when is not None), default=None)
+
+
+def checked_words(when: datetime, now: datetime) -> str:
+    """ "Last checked 2 minutes ago.": minutes, then hours, then the date."""
+    minutes = max(int((now - when).total_seconds() // 60), 0)
+    if minutes < 1:
+        return gettext("Last checked less than a minute ago.")
+    if minutes < 60:
+        text = ngettext(
+            "Last checked %(count)d minute ago.", "Last checked %(count)d minutes ago.", minutes
+        )
+        return text % {"count": minutes}
+    hours = minutes // 60
+    if hours < 24:
+        text = ngettext(
+            "Last checked %(count)d hour ago.", "Last checked %(count)d hours ago.", hours
+        )
+        return text % {"count": hours}
+    day = date_format(timezone.localtime(when), "DATE_FORMAT")
+    return gettext("Last checked on %(date)s.") % {"date": day}
+
+
+def last_checked_view(progress: Progress) -> dict[str, str] | None:
+    """What the status page says under its panel while the applicant waits (None: nothing)."""
+    if progress.stage not in WAITING_STAGES:
+        return None
+    when = last_checked(progress.verification)
+    if when is None:
+        return None
+    return {"iso": when.isoformat(), "words": checked_words(when, timezone.now())}

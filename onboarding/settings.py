@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from onboarding.env import (
     env_bool,
     env_choice,
+    env_countries,
     env_float,
     env_int,
     env_json,
@@ -404,6 +405,9 @@ SUPPORT_PHONE = env_str("SUPPORT_PHONE", "")
 SUPPORT_REPLY_DAYS = env_int("SUPPORT_REPLY_DAYS", 2, minimum=1)
 # How often the status and bank pages ask the server whether anything changed.
 STATUS_POLL_SECONDS = env_int("STATUS_POLL_SECONDS", 3, minimum=1)
+# The countries most applicants pick, listed first in every country choice; the first one is
+# the preselected nationality and address country (India: DollarPe's customers are Indian).
+KYC_LIKELY_COUNTRIES = env_countries("KYC_LIKELY_COUNTRIES", ["IND"])
 # Photos larger than this (either side, in pixels) are downscaled in the browser before upload.
 UPLOAD_DOWNSCALE_MAX_SIDE = 2400
 # --- End of the end-user journey block ------------------------------------------------------

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 
 from kyc.webhooks.views import webhook
 from onboarding import accounts_urls, journey_urls
 from onboarding.health import healthz
+from onboarding.views.home import home
 
 # The end-user journey and its accounts share one namespace: emails link to onboarding:status.
 onboarding_patterns = [
@@ -15,7 +15,7 @@ onboarding_patterns = [
 ]
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("", include((onboarding_patterns, "onboarding"))),
     path("admin/", admin.site.urls),

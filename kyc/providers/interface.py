@@ -88,6 +88,8 @@ class Words:
     tax_id: StrOrPromise = ""  # the tax number's name, e.g. "PAN"
     bank_kinds: StrOrPromise = ""  # what can be added once verified, e.g. "a bank account"
     decision_time: StrOrPromise = ""  # how long a decision usually takes
+    # The identity documents it takes, in a phrase (e.g. "an Aadhaar card or a passport").
+    id_documents: StrOrPromise = ""
 
 
 # --- documents --------------------------------------------------------------------------------
@@ -189,6 +191,11 @@ class AdditionalField:
     type: str  # "string", "url", or anything else (shown as text)
     required: bool
     label: str = ""  # the provider's words for it; empty: the name, humanised
+    # What the provider's configuration does not say, from its package: a hint under the
+    # field, and values the field suggests as (value sent, how it reads) while still
+    # taking any text.
+    hint: StrOrPromise = ""
+    suggestions: tuple[tuple[str, StrOrPromise], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Accessible form rendering: one field group, and an error summary linking to the fields."""
+"""Accessible form rendering (one field group, an error summary linking to the fields), and
+the journey's stepper."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from typing import Any
 
 from django import forms, template
 from django.conf import settings
+
+from onboarding.journey import current_verification
+from onboarding.steps import stepper
 
 register = template.Library()
 
@@ -50,3 +54,11 @@ def max_upload_bytes() -> int:
 @register.simple_tag
 def max_upload_side() -> int:
     return int(settings.UPLOAD_DOWNSCALE_MAX_SIDE)
+
+
+@register.inclusion_tag("onboarding/_steps.html", takes_context=True)
+def journey_stepper(context: template.Context, page: str = "") -> dict[str, Any]:
+    """The stepper for this page's step (`page`), or, without one, for where the user's
+    verification stands (the status page, with its `progress`)."""
+    verification = context.get("verification") or current_verification(context["request"])
+    return {"stepper": stepper(verification, page, context.get("progress"))}

@@ -26,7 +26,6 @@ from kyc.services.corrections import may_hand_off
 from kyc.services.hosted import HandOffRefused, verification_hand_off
 from kyc.services.hosted import verification_returned as returned
 from onboarding.journey import current_verification, hosted_documents, provider_error
-from onboarding.steps import HOSTED, step_context
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +57,6 @@ def hosted(request: HttpRequest) -> HttpResponse:
             "verification": verification,
             "documents": hosted_documents(verification),
             "restart": verification.status == Status.FAILED,
-            **step_context(verification, HOSTED),
         }
         return render(request, "onboarding/hosted.html", context)
     return_url = request.build_absolute_uri(reverse("onboarding:hosted_return"))

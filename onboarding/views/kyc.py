@@ -29,7 +29,6 @@ from onboarding.journey import (
     upload_kinds,
 )
 from onboarding.prg import Errors, again, form_data, restore_errors
-from onboarding.steps import DETAILS, step_context
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +99,7 @@ def kyc_details(request: HttpRequest) -> HttpResponse:
         return redirect("onboarding:status")
     if data is not None:
         restore_errors([form], kept)
-    context = {"form": form, "refused": refused, **step_context(verification, DETAILS)}
+    context = {"form": form, "refused": refused, "verification": verification}
     return render(request, "onboarding/kyc.html", context)
 
 

@@ -24,7 +24,7 @@ from kyc.services.customers import (
 from onboarding.forms import ProfileForm
 from onboarding.journey import current_verification, provider_error
 from onboarding.prg import again, form_data, restore_errors
-from onboarding.steps import PROFILE, profile_needs, step_context
+from onboarding.steps import profile_needs
 from onboarding.views.start import next_step
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 def _page(
     request: HttpRequest, form: ProfileForm, verification: Verification | None
 ) -> HttpResponse:
-    context = {"form": form, **step_context(verification, PROFILE)}
+    context = {"form": form, "verification": verification}
     return render(request, "onboarding/profile.html", context)
 
 

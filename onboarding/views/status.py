@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -10,7 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from onboarding.journey import current_verification, progress_of
+from onboarding.journey import Progress, current_verification, last_checked_view, progress_of
+from onboarding.steps import stepper
 
 
 @never_cache
@@ -22,6 +25,7 @@ def status(request: HttpRequest) -> HttpResponse:
     progress = progress_of(verification)
     context = {
         **progress.context(),
+        "last_checked": last_checked_view(progress),
         "live_url": reverse("onboarding:status_live"),
         "poll_seconds": settings.STATUS_POLL_SECONDS,
         # "We are sending your correction" is said only while it is being sent.
@@ -38,4 +42,17 @@ def status_live(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"key": "", "html": "", "final": True}, status=404)
     progress = progress_of(verification)
     html = render_to_string("onboarding/_status_panel.html", progress.context(), request)
-    return JsonResponse({"key": progress.key, "html": html, "final": progress.final})
+    return JsonResponse(
+        {"key": progress.key, "html": html, "final": progress.final, **_around(progress, request)}
+    )
+
+
+def _around(progress: Progress, request: HttpRequest) -> dict[str, Any]:
+    """What changes beside the panel: the stepper (replaced with the panel) and the
+    "last checked" line (on every answer: it ages even when nothing else changes)."""
+    steps = {"stepper": stepper(progress.verification, progress=progress)}
+    checked = {"last_checked": last_checked_view(progress)}
+    return {
+        "steps": render_to_string("onboarding/_steps.html", steps, request),
+        "checked": render_to_string("onboarding/_last_checked.html", checked, request),
+    }

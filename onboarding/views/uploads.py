@@ -23,7 +23,6 @@ from onboarding.journey import (
     posted_files,
     upload_kinds,
 )
-from onboarding.steps import UPLOADS, step_context
 from onboarding.views.start import next_step
 
 logger = logging.getLogger(__name__)
@@ -56,7 +55,7 @@ def uploads(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         return redirect(next_step(verification))
-    context = {"form": form, **step_context(verification, UPLOADS)}
+    context = {"form": form, "verification": verification}
     return render(request, "onboarding/uploads.html", context)
 
 

@@ -8,7 +8,9 @@
  *   Large photos are downscaled on a canvas first. If the direct upload cannot be
  *   made, the file stays in the form and is sent with it (the no-JavaScript path).
  * - Live regions: the status and bank pages poll a small JSON answer and replace
- *   their panel when it changed (the panel is an aria-live region).
+ *   their panel when it changed (the panel is an aria-live region), and the status
+ *   page's stepper with it; its "last checked" line (outside the live region, so it is
+ *   not read out on every answer) is replaced on every answer.
  * - Bank form: shows only the fields of the chosen kind (account or UPI ID).
  */
 (function () {
@@ -236,6 +238,11 @@
     });
   }
 
+  function replaceIn(selector, html) {
+    var target = document.querySelector(selector);
+    if (target && typeof html === "string") { target.innerHTML = html; }
+  }
+
   function initLive(element) {
     var url = element.getAttribute("data-live-url");
     var key = element.getAttribute("data-live-key");
@@ -256,7 +263,9 @@
             element.setAttribute("data-live-key", key);
             element.innerHTML = answer.html;
             dropLiveNotices();
+            replaceIn("[data-live-steps]", answer.steps);
           }
+          replaceIn("[data-live-checked]", answer.checked);
           if (!answer.final) { window.setTimeout(poll, delay); }
         })
         .catch(function () {

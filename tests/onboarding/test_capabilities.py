@@ -54,12 +54,12 @@ def page(client: Any, name: str) -> str:
 
 def test_dollarpe_asks_three_photos_in_a_three_step_journey(signed_in, user, emulator):
     html = page(signed_in, "onboarding:profile")
-    assert "Step 1 of 3" in html
+    assert "Step 1 of 5: Profile" in html  # profile, photos, details, check, bank
     assert 'name="full_name"' in html
     assert 'name="given_name"' not in html
     created_verification(user)
     html = page(signed_in, "onboarding:uploads")
-    assert "Step 2 of 3" in html
+    assert "Step 2 of 5: Photos" in html
     for kind in ("document_front", "document_back", "selfie"):
         assert f'data-kind="{kind}"' in html
 
@@ -89,7 +89,7 @@ def test_the_second_providers_journey_from_profile_to_verified(
     assert not verification.provider_calls.exists()
 
     uploads = page(signed_in, "onboarding:uploads")
-    assert "Step 2 of 3" in uploads
+    assert "Step 2 of 4: Photos" in uploads  # no bank step: it verifies no bank account
     assert 'data-kind="document_front"' in uploads
     assert 'data-kind="selfie"' in uploads
     assert 'data-kind="document_back"' not in uploads  # only the kinds it takes
@@ -105,7 +105,7 @@ def test_the_second_providers_journey_from_profile_to_verified(
     assert presign.status_code == 409  # a kind this provider does not take
 
     details = page(signed_in, "onboarding:kyc")
-    assert "Step 3 of 3" in details
+    assert "Step 3 of 4: Details" in details
     assert 'name="tax_number"' not in details  # it asks for no tax number
     assert '<option value="ID_CARD">ID card</option>' in details
     form = {
@@ -193,14 +193,23 @@ def _caps(**changes: Any) -> Capabilities:
     )
 
 
-def test_the_steps_follow_the_collection_and_the_documents():
-    assert [s.key for s in journey_steps(_caps())] == ["profile", "uploads", "details"]
-    assert [s.key for s in journey_steps(_caps(document_kinds=()))] == ["profile", "details"]
-    hosted = journey_steps(_caps(collection="hosted", document_kinds=()))
+def test_the_steps_follow_the_collection_the_documents_questions_and_banking():
+    steps = ["profile", "uploads", "details", "check", "bank"]
+    assert [s.key for s in journey_steps(_caps())] == steps
+    no_photos = journey_steps(_caps(document_kinds=(), banking=False))
+    assert [s.key for s in no_photos] == ["profile", "details", "check"]
+    hosted = journey_steps(_caps(collection="hosted", document_kinds=(), banking=False))
     assert [(s.key, s.url_name) for s in hosted] == [
         ("profile", "onboarding:profile"),
         ("hosted", "onboarding:hosted"),
+        ("check", "onboarding:status"),
     ]
+    asking = _caps(challenge_questions=True, banking=False)
+    assert [s.key for s in journey_steps(asking)] == ["profile", "uploads", "details", "check"]
+    asked = journey_steps(asking, questions=True)
+    assert [s.key for s in asked] == ["profile", "uploads", "details", "questions", "check"]
+    # Questions only where the provider asks any.
+    assert "questions" not in [s.key for s in journey_steps(_caps(), questions=True)]
 
 
 def test_a_correction_its_provider_takes_but_our_pages_do_not_goes_to_our_team(

@@ -168,7 +168,14 @@ class DollarPeProvider:
         if extra is None:
             return FormSpec(**common)
         fields = [
-            AdditionalField(name, spec.type, spec.required, str(words.INFO_LABELS.get(name, "")))
+            AdditionalField(
+                name,
+                spec.type,
+                spec.required,
+                str(words.INFO_LABELS.get(name, "")),
+                hint=words.INFO_HINTS.get(name, ""),
+                suggestions=words.INFO_SUGGESTIONS.get(name, ()),
+            )
             for name in extra.options
             for spec in [extra.fields.get(name, t.AdditionalInfoField())]
         ]

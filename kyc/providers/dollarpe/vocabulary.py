@@ -47,6 +47,8 @@ WORDS = Words(
     tax_id=_("PAN"),
     bank_kinds=_("a bank account or a UPI ID"),
     decision_time=_("This usually takes less than a minute, and at most 24 hours."),
+    # Its documented supported_document_types (fact sheet §5.1), DOCUMENT_LABELS below.
+    id_documents=_("an Aadhaar card, a passport, a voter ID card or a driving licence"),
 )
 DOCUMENT_LABELS = {
     "AADHAAR": _("Aadhaar card"),
@@ -61,6 +63,35 @@ INFO_LABELS = {
     "profession": _("Profession"),
     "ssn_number": _("Social Security number"),
     "visa": _("Link to your visa"),
+}
+# The configuration gives each field only a type and a required flag; the fact sheet shows
+# one example, {"income_range": "<10L", "profession": "Engineer"} (§5.2), and any string is
+# taken. So the form suggests values in that notation (lakh, L; crore, Cr), and takes others.
+INFO_HINTS = {
+    "income_range": _(
+        "Your yearly income in rupees. Choose a range or type one, e.g. <10L (under 10 lakh)."
+    ),
+    "profession": _("What you do for a living, e.g. Engineer, Teacher or Student."),
+}
+INFO_SUGGESTIONS = {
+    "income_range": (
+        ("<10L", _("Under 10 lakh a year")),
+        ("10L-25L", _("10 to 25 lakh a year")),
+        ("25L-50L", _("25 to 50 lakh a year")),
+        ("50L-1Cr", _("50 lakh to 1 crore a year")),
+        (">1Cr", _("Over 1 crore a year")),
+    ),
+    "profession": (
+        ("Engineer", _("Engineer")),
+        ("Teacher", _("Teacher")),
+        ("Doctor", _("Doctor")),
+        ("Business owner", _("Business owner")),
+        ("Self-employed", _("Self-employed")),
+        ("Salaried employee", _("Salaried employee")),
+        ("Student", _("Student")),
+        ("Homemaker", _("Homemaker")),
+        ("Retired", _("Retired")),
+    ),
 }
 BANK_REASONS = {
     "INVALID_IFSC": _("The IFSC is not valid or does not match the bank."),
