@@ -20,6 +20,7 @@ SEND_SUBMISSION = "kyc.tasks.send_submission"
 CREATE_CUSTOMER = "kyc.tasks.create_customer"
 SEND_BANK_ACCOUNT = "kyc.tasks.send_bank_account"
 SEND_USER_EMAIL = "kyc.tasks.send_user_email"
+SEND_PHONE_LINK_EMAIL = "kyc.tasks.send_phone_link_email"
 PROCESS_WEBHOOK = "kyc.tasks.process_webhook"
 DRAIN_WEBHOOKS = "kyc.tasks.drain_webhooks"
 POLL_CUSTOMER = "kyc.tasks.poll_customer"
@@ -28,6 +29,7 @@ NAMES = (
     CREATE_CUSTOMER,
     SEND_BANK_ACCOUNT,
     SEND_USER_EMAIL,
+    SEND_PHONE_LINK_EMAIL,
     PROCESS_WEBHOOK,
     DRAIN_WEBHOOKS,
     POLL_CUSTOMER,

@@ -14,11 +14,14 @@ from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
+from django.utils import timezone
 
-from kyc.models import Verification
+from kyc.fields import decrypt
+from kyc.models import PhoneLink, Verification
 from kyc.providers.errors import TransientProviderError
 from kyc.services import banks, customers, polling, submissions, sweeper
 from kyc.services.notify import absolute, email_context
+from kyc.services.phone_links import phone_link_live
 from kyc.webhooks import processing
 
 # Provider calls: retry only what is transient, with exponential backoff (KYC_RETRY_BACKOFF s,
@@ -63,6 +66,27 @@ def send_user_email(*, verification_id: int, template: str, **extra: Any) -> Non
     send_mail(
         subject, body, settings.DEFAULT_FROM_EMAIL, [verification.user.email or verification.email]
     )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=5, max_retries=8)
+def send_phone_link_email(*, link_id: int, sealed_url: str) -> bool:
+    """The "continue on your phone" link, to the user's own address; nothing once it is dead
+    (used, expired or replaced) by the time the worker gets to it."""
+    link = PhoneLink.objects.select_related("verification__user").filter(pk=link_id).first()
+    if link is None or not phone_link_live(link):
+        return False
+    verification = link.verification
+    context = {
+        "verification": verification,
+        "phone_url": decrypt(sealed_url),
+        "minutes": max(1, int((link.expires_at - timezone.now()).total_seconds() // 60)),
+    }
+    subject = render_to_string("emails/phone_link_subject.txt", context).strip()
+    body = render_to_string("emails/phone_link.txt", context)
+    send_mail(
+        subject, body, settings.DEFAULT_FROM_EMAIL, [verification.user.email or verification.email]
+    )
+    return True
 
 
 def _links() -> dict[str, str]:

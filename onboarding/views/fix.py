@@ -34,6 +34,7 @@ from onboarding.journey import (
     words_of,
 )
 from onboarding.journey import provider_error as provider_error_page
+from onboarding.phone import phone_offer
 from onboarding.views.kyc import form_plan
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ def fix(request: HttpRequest) -> HttpResponse:
         "failed_part": failed_part(kind, words),
         "fix_action": fix_action(kind, words),
     }
+    if fix_uploads(verification, kind):  # a page that asks for photos
+        context["phone_offer"] = phone_offer(request, verification, "fix")
     return render(request, "onboarding/fix.html", context)
 
 

@@ -23,6 +23,7 @@ from onboarding.journey import (
     posted_files,
     upload_kinds,
 )
+from onboarding.phone import phone_offer, photo_step, photo_verification
 from onboarding.steps import UPLOADS, step_context
 from onboarding.views.start import next_step
 
@@ -30,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 
 def _own_verification(request: HttpRequest) -> Verification:
-    verification = current_verification(request)
+    """The signed-in user's onboarding, or the one a phone was given a link for."""
+    verification = photo_verification(request)
     if verification is None:
         raise Http404
     return verification
@@ -56,7 +58,11 @@ def uploads(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         return redirect(next_step(verification))
-    context = {"form": form, **step_context(verification, UPLOADS)}
+    context = {
+        "form": form,
+        "phone_offer": phone_offer(request, verification, "uploads"),
+        **step_context(verification, UPLOADS),
+    }
     return render(request, "onboarding/uploads.html", context)
 
 
@@ -64,7 +70,7 @@ def _json_error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"accepted": False, "message": message}, status=status)
 
 
-@login_required
+@photo_step
 @require_POST
 def presign(request: HttpRequest) -> JsonResponse:
     """A presigned POST for one file, which the browser sends straight to the private bucket."""
@@ -89,7 +95,7 @@ def presign(request: HttpRequest) -> JsonResponse:
     )
 
 
-@login_required
+@photo_step
 @require_POST
 def check(request: HttpRequest, document_id: int) -> JsonResponse:
     """After the browser uploaded: accept the file, or delete it and say why."""
