@@ -14,14 +14,13 @@ from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
-from django.utils import timezone
 
 from kyc.fields import decrypt
 from kyc.models import PhoneLink, Verification
 from kyc.providers.errors import TransientProviderError
 from kyc.services import banks, customers, polling, submissions, sweeper
 from kyc.services.notify import absolute, email_context
-from kyc.services.phone_links import phone_link_live
+from kyc.services.phone_links import minutes_left, phone_link_live
 from kyc.webhooks import processing
 
 # Provider calls: retry only what is transient, with exponential backoff (KYC_RETRY_BACKOFF s,
@@ -79,7 +78,7 @@ def send_phone_link_email(*, link_id: int, sealed_url: str) -> bool:
     context = {
         "verification": verification,
         "phone_url": decrypt(sealed_url),
-        "minutes": max(1, int((link.expires_at - timezone.now()).total_seconds() // 60)),
+        "minutes": minutes_left(link),
     }
     subject = render_to_string("emails/phone_link_subject.txt", context).strip()
     body = render_to_string("emails/phone_link.txt", context)

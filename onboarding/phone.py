@@ -26,11 +26,12 @@ from django.utils.safestring import SafeString, mark_safe
 from kyc.fields import decrypt, encrypt
 from kyc.models import Document, PhoneLink, Status, Verification
 from kyc.services.corrections import fix_kind
-from kyc.services.phone_links import phone_link_create, phone_link_live, window
+from kyc.services.phone_links import minutes_left, phone_link_create, phone_link_live, window
 from onboarding.journey import active_submission, current_verification, fix_uploads, upload_kinds
 
 MARKER = "kyc_phone"  # in the phone's session: {"link", "verification", "until"}
 FINISHED = "kyc_phone_finished"  # in the phone's session once the photos are in: no access
+ENDED = "kyc_phone_ended"  # in the phone's session once its time ran out: no access
 OFFER = "kyc_phone_offer"  # in the desktop's session: {"link", "sealed"} (the token, encrypted)
 # Phones and small tablets by their User-Agent or Client Hint; the CSS hides the offer on
 # any other touch-only device.
@@ -77,11 +78,10 @@ def phone_verification(request: HttpRequest) -> Verification | None:
 
 
 def phone_end(request: HttpRequest, *, finished: bool) -> None:
-    """The phone session is over; a finished one may still show its "done" page."""
+    """The phone session is over; what is left says only how it ended (for its page)."""
     request.session.flush()
-    if finished:
-        request.session[FINISHED] = True
-        request.session.set_expiry(int(window().total_seconds()))
+    request.session[FINISHED if finished else ENDED] = True
+    request.session.set_expiry(int(window().total_seconds()))
 
 
 def phone_finished(request: HttpRequest) -> bool:
@@ -163,7 +163,7 @@ def phone_offer(request: HttpRequest, verification: Verification, page: str) -> 
     return {
         "url": url,
         "qr": qr_svg(url),
-        "minutes": max(1, int((link.expires_at - timezone.now()).total_seconds() // 60)),
+        "minutes": minutes_left(link),
         "page": page,
         "live_url": reverse("onboarding:phone_live"),
         "poll_seconds": settings.STATUS_POLL_SECONDS,

@@ -8,6 +8,7 @@ cannot both win.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -38,6 +39,11 @@ def window() -> timedelta:
 
 def phone_link_live(link: PhoneLink) -> bool:
     return link.used_at is None and link.expires_at > timezone.now()
+
+
+def minutes_left(link: PhoneLink) -> int:
+    """What a person is told: whole minutes, rounded up (a fresh link says the full window)."""
+    return max(1, math.ceil((link.expires_at - timezone.now()).total_seconds() / 60))
 
 
 def phone_link_create(*, verification: Verification, actor: Any) -> tuple[PhoneLink, str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from kyc.services.phone_links import (
     EmailLimitReached,
+    minutes_left,
     phone_link_email,
     phone_link_find,
     phone_link_live,
@@ -24,6 +25,7 @@ from kyc.services.phone_links import (
 from onboarding.forms import UploadsForm
 from onboarding.journey import current_verification, posted, posted_files
 from onboarding.phone import (
+    ENDED,
     offered_expired,
     offered_link,
     phone_connected,
@@ -52,6 +54,15 @@ def gone(request: HttpRequest, *, known: bool) -> HttpResponse:
     return render(request, "onboarding/phone_message.html", context, status=410 if known else 404)
 
 
+def ran_out(request: HttpRequest) -> HttpResponse:
+    """No phone session here: it ran out (the page says so), or there never was one."""
+    if request.user.is_authenticated:
+        return redirect("onboarding:uploads")  # their own photo step
+    if request.session.get(ENDED):
+        return gone(request, known=True)
+    return redirect_to_login(request.get_full_path())
+
+
 @never_cache
 def phone_open(request: HttpRequest, token: str) -> HttpResponse:
     """GET only says what the link does (mail scanners and previews follow links: they must
@@ -73,9 +84,7 @@ def phone_photos(request: HttpRequest) -> HttpResponse:
     """The photo step on the phone: only the slots this onboarding needs now."""
     verification = phone_verification(request)
     if verification is None:
-        if request.user.is_authenticated:
-            return redirect("onboarding:uploads")  # their own photo step
-        return gone(request, known=True)
+        return ran_out(request)
     kinds, newer_than = photo_slots(verification)
     if not kinds:
         phone_end(request, finished=True)  # moved on meanwhile (sent from the computer)
@@ -100,7 +109,7 @@ def phone_done(request: HttpRequest) -> HttpResponse:
         return render(request, "onboarding/phone_done.html")
     verification = phone_verification(request)
     if verification is None:
-        return gone(request, known=True)
+        return ran_out(request)
     kinds, newer_than = photo_slots(verification)
     if set(kinds) - set(received(verification, kinds, newer_than)):
         return redirect("onboarding:phone_photos")
@@ -154,7 +163,7 @@ def phone_email(request: HttpRequest) -> HttpResponse:
             "back": reverse(back),
         }
         return render(request, "onboarding/phone_message.html", context, status=429)
-    minutes = max(1, int((link.expires_at - timezone.now()).total_seconds() // 60))
+    minutes = minutes_left(link)
     text = ngettext(
         "We emailed you the link. Open it on your phone within %(minutes)s minute.",
         "We emailed you the link. Open it on your phone within %(minutes)s minutes.",
