@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from kyc.models import Document
 from tests.onboarding.browser_steps import connect, log_in, screenshot, upload
 from tests.onboarding.conftest import created_verification, make_user
+from tests.onboarding.test_fix import fail
 from tests.support import images
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -153,3 +154,33 @@ def test_the_offer_works_without_javascript(browser, app):
         screenshot(page, "phone-08-desktop-emailed-no-js")
     finally:
         context.close()
+
+
+def test_a_fix_page_shows_the_new_selfie_from_the_phone_and_leaves_sending_to_the_person(
+    desktop, phone, app
+):
+    user = make_user()
+    verification = created_verification(user)
+    fail(verification, "SELFIE_VERIFICATION_FAILED")
+    log_in(desktop, app, user.email)
+    desktop.wait_for_url("**/verify/status/")
+    desktop.goto(app + "/verify/fix/")
+    url = decoded_qr(desktop)
+    phone.goto(url)
+    phone.get_by_role("button", name="Start taking photos").click()
+    expect(phone.locator("input[type=file]")).to_have_count(2)  # the selfie only
+    upload(phone, "id_selfie_camera", images.jpeg(), "me.jpg", "image/jpeg")
+    expect(phone.locator("#id_selfie_status")).to_have_text("✓ Received and checked.")
+    expect(desktop.locator("#id_selfie_status")).to_have_text("✓ Received and checked.")
+    expect(desktop.locator("[data-phone-status]")).to_have_text(
+        "Your photos arrived from your phone. Check the form and send it when you are ready."
+    )
+    send = desktop.get_by_role("button", name="Send the new selfie")
+    expect(send).to_be_focused()
+    screenshot(desktop, "phone-09-desktop-fix-received")
+    assert not verification.submissions.filter(kind="selfie").exists()  # not sent for them
+    send.click()
+    desktop.wait_for_url("**/verify/status/")
+    submission = verification.submissions.get(kind="selfie")
+    new = verification.documents.filter(kind="selfie", state="accepted").latest("created_at")
+    assert submission.data == {"documents": {"selfie": new.pk}}
