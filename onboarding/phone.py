@@ -17,6 +17,7 @@ from typing import Any
 
 import segno
 from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -43,8 +44,6 @@ FRESH_FOR = 120  # seconds: a link with less left is replaced when the page is s
 def phone_start(request: HttpRequest, link: PhoneLink) -> None:
     """After redemption: a fresh session holding only the marker (anyone signed in on this
     browser is signed out: the phone acts for this onboarding alone)."""
-    from django.contrib.auth import logout
-
     logout(request)  # flushes the session and gives it a new key
     until = time.time() + window().total_seconds()
     request.session[MARKER] = {
