@@ -21,6 +21,7 @@ CREATE_CUSTOMER = "kyc.tasks.create_customer"
 SEND_BANK_ACCOUNT = "kyc.tasks.send_bank_account"
 SEND_USER_EMAIL = "kyc.tasks.send_user_email"
 SEND_PASSWORD_RESET = "kyc.tasks.send_password_reset"  # noqa: S105 - a task name
+SEND_PHONE_LINK_EMAIL = "kyc.tasks.send_phone_link_email"
 PROCESS_WEBHOOK = "kyc.tasks.process_webhook"
 DRAIN_WEBHOOKS = "kyc.tasks.drain_webhooks"
 POLL_CUSTOMER = "kyc.tasks.poll_customer"
@@ -30,6 +31,7 @@ NAMES = (
     SEND_BANK_ACCOUNT,
     SEND_USER_EMAIL,
     SEND_PASSWORD_RESET,
+    SEND_PHONE_LINK_EMAIL,
     PROCESS_WEBHOOK,
     DRAIN_WEBHOOKS,
     POLL_CUSTOMER,

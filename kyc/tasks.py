@@ -19,10 +19,12 @@ from django.urls import NoReverseMatch
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from kyc.models import Verification
+from kyc.fields import decrypt
+from kyc.models import PhoneLink, Verification
 from kyc.providers.errors import TransientProviderError
 from kyc.services import banks, customers, polling, submissions, sweeper
 from kyc.services.notify import absolute, email_context
+from kyc.services.phone_links import minutes_left, phone_link_live
 from kyc.webhooks import processing
 
 # Provider calls: retry only what is transient, with exponential backoff (KYC_RETRY_BACKOFF s,
@@ -85,6 +87,27 @@ def send_password_reset(*, user_id: int) -> None:
     subject = render_to_string("registration/password_reset_subject.txt", context)
     body = render_to_string("registration/password_reset_email.txt", context)
     send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=5, max_retries=8)
+def send_phone_link_email(*, link_id: int, sealed_url: str) -> bool:
+    """The "continue on your phone" link, to the user's own address; nothing once it is dead
+    (used, expired or replaced) by the time the worker gets to it."""
+    link = PhoneLink.objects.select_related("verification__user").filter(pk=link_id).first()
+    if link is None or not phone_link_live(link):
+        return False
+    verification = link.verification
+    context = {
+        "verification": verification,
+        "phone_url": decrypt(sealed_url),
+        "minutes": minutes_left(link),
+    }
+    subject = render_to_string("emails/phone_link_subject.txt", context).strip()
+    body = render_to_string("emails/phone_link.txt", context)
+    send_mail(
+        subject, body, settings.DEFAULT_FROM_EMAIL, [verification.user.email or verification.email]
+    )
+    return True
 
 
 def _links() -> dict[str, str]:

@@ -11,7 +11,12 @@ class OnboardingConfig(AppConfig):
     verbose_name = "Onboarding"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from onboarding import checks  # noqa: F401 - registers the system checks
+        from onboarding.phone import drop_marker_on_login
+
+        user_logged_in.connect(drop_marker_on_login, dispatch_uid="onboarding.phone")
 
         if settings.CELERY_BROKER_URL.startswith("filesystem"):
             # kombu's filesystem transport expects its folders to exist.

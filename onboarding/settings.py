@@ -410,6 +410,11 @@ STATUS_POLL_SECONDS = env_int("STATUS_POLL_SECONDS", 3, minimum=1)
 KYC_LIKELY_COUNTRIES = env_countries("KYC_LIKELY_COUNTRIES", ["IND"])
 # Photos larger than this (either side, in pixels) are downscaled in the browser before upload.
 UPLOAD_DOWNSCALE_MAX_SIDE = 2400
+# Continue on a phone: minutes a QR code / emailed link can wait to be opened, and then minutes
+# the phone has to send the photos (so a phone session never outlives twice this window).
+PHONE_LINK_MINUTES = env_int("PHONE_LINK_MINUTES", 15, minimum=1)
+# Emails of such a link one onboarding may ask for in an hour.
+PHONE_LINK_EMAILS_PER_HOUR = env_int("PHONE_LINK_EMAILS_PER_HOUR", 3, minimum=1)
 # --- End of the end-user journey block ------------------------------------------------------
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))

@@ -40,6 +40,7 @@ from onboarding.journey import (
     words_of,
 )
 from onboarding.journey import provider_error as provider_error_page
+from onboarding.phone import phone_offer
 from onboarding.prg import again, form_data, restore_errors
 from onboarding.views.kyc import form_plan
 
@@ -84,6 +85,8 @@ def fix(request: HttpRequest) -> HttpResponse:
         "causes": causes(kind, verification),
         "sent": what_was_sent(verification, kind),
     }
+    if fix_uploads(verification, kind):  # a page that asks for photos
+        context["phone_offer"] = phone_offer(request, verification, "fix")
     return render(request, "onboarding/fix.html", context)
 
 

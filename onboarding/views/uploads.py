@@ -23,13 +23,15 @@ from onboarding.journey import (
     posted_files,
     upload_kinds,
 )
+from onboarding.phone import phone_offer, photo_step, photo_verification
 from onboarding.views.start import next_step
 
 logger = logging.getLogger(__name__)
 
 
 def _own_verification(request: HttpRequest) -> Verification:
-    verification = current_verification(request)
+    """The signed-in user's onboarding, or the one a phone was given a link for."""
+    verification = photo_verification(request)
     if verification is None:
         raise Http404
     return verification
@@ -55,7 +57,11 @@ def uploads(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         return redirect(next_step(verification))
-    context = {"form": form, "verification": verification}
+    context = {
+        "form": form,
+        "verification": verification,
+        "phone_offer": phone_offer(request, verification, "uploads"),
+    }
     return render(request, "onboarding/uploads.html", context)
 
 
@@ -63,7 +69,7 @@ def _json_error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"accepted": False, "message": message}, status=status)
 
 
-@login_required
+@photo_step
 @require_POST
 def presign(request: HttpRequest) -> JsonResponse:
     """A presigned POST for one file, which the browser sends straight to the private bucket."""
@@ -88,7 +94,7 @@ def presign(request: HttpRequest) -> JsonResponse:
     )
 
 
-@login_required
+@photo_step
 @require_POST
 def check(request: HttpRequest, document_id: int) -> JsonResponse:
     """After the browser uploaded: accept the file, or delete it and say why."""

@@ -12,6 +12,8 @@
  *   page's stepper with it; its "last checked" line (outside the live region, so it is
  *   not read out on every answer) is replaced on every answer.
  * - Bank form: shows only the fields of the chosen kind (account or UPI ID).
+ * - Continue on your phone: a copy button for the link, and the photo step following the
+ *   photos a phone sends (without JavaScript: Continue takes what arrived).
  */
 (function () {
   "use strict";
@@ -146,6 +148,7 @@
     var maxSide = parseInt(this.form.getAttribute("data-max-side"), 10);
     var previous = this.received.textContent;
     this.busy = true;
+    this.element.setAttribute("data-busy", "");
     this.clearInputs(input);
     this.showError("");
     this.setProgress(0, this.message("uploading"));
@@ -171,6 +174,7 @@
       })
       .then(function () {
         slot.busy = false;
+        slot.element.removeAttribute("data-busy");
         slot.progressBox.hidden = true;
       });
   };
@@ -276,6 +280,81 @@
     window.setTimeout(poll, delay);
   }
 
+  /* --- Continue on your phone ----------------------------------------------------------- */
+  // The desktop's photo step follows what arrives (from the phone or anywhere): each slot
+  // shows it as received; once a phone is connected and every slot is in, the page moves on
+  // (the uploads page) or moves focus to the form's button (a fix, which the user sends).
+  function initPhoneOffer(panel) {
+    var link = panel.querySelector("[data-phone-link]");
+    var copy = panel.querySelector("[data-phone-copy]");
+    var status = panel.querySelector("[data-phone-status]");
+    var form = document.querySelector("[data-upload-form]");
+    var interval = parseInt(panel.getAttribute("data-live-interval"), 10) * 1000 || 3000;
+    var delay = interval;
+    var said = "";
+    function say(name) {
+      if (said === name) { return; }
+      said = name;
+      status.textContent = panel.getAttribute("data-msg-" + name) || "";
+    }
+    if (copy && navigator.clipboard) {
+      copy.hidden = false;
+      copy.addEventListener("click", function () {
+        navigator.clipboard.writeText(link.value).then(
+          function () { say("copied"); said = ""; },
+          function () { link.select(); }
+        );
+      });
+    }
+    if (!form || panel.offsetParent === null) { return; } // hidden here: a phone-like screen
+
+    function show(received) {
+      Object.keys(received).forEach(function (kind) {
+        var slot = form.querySelector('[data-upload][data-kind="' + kind + '"]');
+        if (!slot || slot.hasAttribute("data-busy")) { return; }
+        var hidden = slot.querySelector("[data-upload-id]");
+        if (hidden.value === received[kind]) { return; }
+        hidden.value = received[kind];
+        slot.querySelector("[data-upload-received]").textContent =
+          "\u2713 " + panel.getAttribute("data-msg-received");
+      });
+    }
+
+    function finish(answer) {
+      if (panel.getAttribute("data-page") === "uploads" && answer.next) {
+        say("move-on");
+        window.setTimeout(function () { window.location.assign(answer.next); }, 1500);
+      } else {
+        say("stay");
+        var button = form.querySelector("button[type=submit]");
+        if (button) { button.focus(); }
+      }
+    }
+
+    function poll() {
+      fetch(panel.getAttribute("data-live-url"), {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+        .then(function (response) {
+          if (!response.ok || response.redirected) { throw new Error(String(response.status)); }
+          return response.json();
+        })
+        .then(function (answer) {
+          delay = interval;
+          show(answer.received || {});
+          if (answer.connected && answer.done) { finish(answer); return; }
+          if (answer.connected) { say("connected"); } else if (answer.expired) { say("expired"); }
+          window.setTimeout(poll, delay);
+        })
+        .catch(function () {
+          delay = Math.min(delay * 2, 60000);
+          window.setTimeout(poll, delay);
+        });
+    }
+    window.setTimeout(poll, delay);
+  }
+
   /* --- Bank form ----------------------------------------------------------------------- */
   function initBankForm() {
     var form = document.querySelector("[data-bank-form]");
@@ -296,5 +375,6 @@
     initUploads();
     Array.prototype.forEach.call(document.querySelectorAll("[data-live]"), initLive);
     initBankForm();
+    Array.prototype.forEach.call(document.querySelectorAll("[data-phone-offer]"), initPhoneOffer);
   });
 })();
