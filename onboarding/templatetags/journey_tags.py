@@ -7,10 +7,15 @@ from typing import Any
 from django import forms, template
 from django.conf import settings
 
+from onboarding.capture import client_settings
+
 register = template.Library()
 
 
 def _anchor(form: forms.BaseForm, name: str) -> str:
+    chosen: dict[str, str] = getattr(form, "anchors", {})  # a field's own choice of target
+    if name in chosen:
+        return chosen[name]
     bound = form[name]
     if bound.is_hidden:
         return str(getattr(form, "summary_anchor", "error-summary"))
@@ -50,3 +55,9 @@ def max_upload_bytes() -> int:
 @register.simple_tag
 def max_upload_side() -> int:
     return int(settings.UPLOAD_DOWNSCALE_MAX_SIDE)
+
+
+@register.simple_tag
+def capture_settings() -> dict[str, Any]:
+    """The photo step's thresholds and sentences for the browser (use with json_script)."""
+    return client_settings()

@@ -59,7 +59,8 @@ def fix(request: HttpRequest) -> HttpResponse:
     except ProviderError as error:
         logger.warning("KYC configuration unavailable: %s", type(error).__name__)
         return provider_error_page(request)
-    if request.method == "POST" and all([form.is_valid() for form in forms]):  # every error
+    every_valid = request.method == "POST" and all([form.is_valid() for form in forms])
+    if every_valid and not _fresh_warnings(forms):  # all errors shown at once, warnings once
         return _submit(request, verification, kind, forms)
     words = words_of(verification)
     context = {
@@ -92,6 +93,11 @@ def _forms(request: HttpRequest, verification: Verification, kind: FixKind) -> l
     return found
 
 
+def _fresh_warnings(forms: list[JourneyForm]) -> bool:
+    """A file of this POST was warned about: show the page once more before sending it."""
+    return any(isinstance(form, UploadsForm) and form.fresh_warnings for form in forms)
+
+
 def _uploads(request: HttpRequest, verification: Verification, kinds: list[str]) -> UploadsForm:
     # Only files received after the failure: the refused ones must not be sent again.
     return UploadsForm(
@@ -110,6 +116,7 @@ def _submit(
     data: dict[str, Any] = {}
     for form in forms:
         if isinstance(form, UploadsForm):
+            form.send_anyway(request.user)
             data["documents"] = form.cleaned_data["documents"]
         else:
             data.update(form.submission_data(verification))

@@ -110,7 +110,7 @@ def test_document_correction_shows_every_error_at_once(signed_in, user, emulator
     fail(created_verification(user), "DOCUMENT_VERIFICATION_FAILED")
     response = signed_in.post(URL, {"document_type": "PASSPORT"})
     html = response.content.decode()
-    for anchor in ("id_document_front", "id_document_back", "id_address_line1"):
+    for anchor in ("id_document_front_camera", "id_document_back_camera", "id_address_line1"):
         assert f'href="#{anchor}"' in html
 
 
