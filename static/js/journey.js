@@ -307,7 +307,7 @@
     var limits = this.settings.quality;
     this.busy = true;
     this.pending = null;
-    this.warning.hidden = true;
+    this.deciding(false);
     this.clearInputs(input);
     this.showError("");
     this.setReceived(this.message("measuring"), false);
@@ -358,17 +358,22 @@
       slot.warningList.appendChild(item);
     });
     this.setReceived("", false);
-    this.warning.hidden = false;
+    this.deciding(true);
     this.busy = false;
     this.uploads.update();
     this.warning.focus();
+  };
+
+  Slot.prototype.deciding = function (shown) {
+    this.warning.hidden = !shown;
+    this.element.classList.toggle("upload--deciding", shown);
   };
 
   Slot.prototype.sendAnyway = function () {
     if (!this.pending) { return; }
     var pending = this.pending;
     this.pending = null;
-    this.warning.hidden = true;
+    this.deciding(false);
     this.busy = true;
     this.upload(pending.input, pending.file, true);
   };
@@ -376,7 +381,7 @@
   Slot.prototype.retake = function () {
     if (this.pending) { this.clearPreview(); }
     this.pending = null;
-    this.warning.hidden = true;
+    this.deciding(false);
     this.clearInputs(null);
     this.camera.click(); // opens the camera (or the file chooser) again
   };
