@@ -82,6 +82,7 @@ def test_a_dark_photo_is_warned_about_then_sent_anyway_and_recorded(documents_pa
     expect(warning).to_be_visible()
     expect(warning).to_contain_text("It looks too dark. Move to a brighter place")
     expect(warning).to_be_focused()
+    expect(page.locator(f"{FRONT} .upload__primary > label")).to_be_hidden()  # one choice at a time
     expect(page.locator(f"{FRONT} [data-upload-preview-image]")).to_be_visible()
     assert not documents_of(page, "document_front").exists()  # nothing sent before the choice
     screenshot(page, "capture-02-dark-warning")
