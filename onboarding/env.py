@@ -77,6 +77,14 @@ def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
     return number
 
 
+def env_share(name: str, default: float) -> float:
+    """A share between 0 and 1 (e.g. 0.03 for 3%)."""
+    number = env_float(name, default)
+    if number > 1:
+        raise _bad(name, "a number between 0 and 1")
+    return number
+
+
 def env_list(name: str, default: Iterable[str]) -> list[str]:
     value = _raw(name)
     if value is None:

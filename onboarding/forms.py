@@ -17,20 +17,20 @@ from typing import Any
 import phonenumbers
 from botocore.exceptions import BotoCoreError, ClientError
 from django import forms
-from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kyc import jobs
 from kyc.models import Document, Verification
 from kyc.providers.interface import PROFILE_DATE_OF_BIRTH, PROFILE_SPLIT_NAME, TaxId
-from kyc.services.documents import document_store
+from kyc.quality import warnings_of
+from kyc.services.documents import document_send_anyway, document_store, too_large_message
+from onboarding.capture import receipt
 from onboarding.countries import alpha_2, default_country, likely_first_choices
 from onboarding.formbuilder import FormPlan, SpecFormMixin
 from onboarding.uploads import too_large
@@ -522,6 +522,21 @@ UPLOAD_CAMERA: dict[str, str] = {
     Document.Kind.BACK: "environment",
     Document.Kind.SELFIE: "user",
 }
+UPLOAD_PRIMARY: dict[str, Any] = {
+    Document.Kind.FRONT: _("Take a photo of the front"),
+    Document.Kind.BACK: _("Take a photo of the back"),
+    Document.Kind.SELFIE: _("Take a selfie"),
+}
+UPLOAD_SECONDARY: dict[str, Any] = {
+    Document.Kind.FRONT: _("Or choose a photo or a PDF from this device"),
+    Document.Kind.BACK: _("Or choose a photo or a PDF from this device"),
+    Document.Kind.SELFIE: _("Or choose a photo from this device"),
+}
+UPLOAD_RETAKE: dict[str, Any] = {
+    Document.Kind.FRONT: _("Take another photo of the front"),
+    Document.Kind.BACK: _("Take another photo of the back"),
+    Document.Kind.SELFIE: _("Take another selfie"),
+}
 MISSING: dict[str, Any] = {
     Document.Kind.FRONT: _("Add a photo or scan of the front of your document."),
     Document.Kind.BACK: _("Add a photo or scan of the back of your document."),
@@ -550,6 +565,7 @@ class UploadsForm(JourneyForm):
         self.verification, self.kinds, self.request = verification, kinds, request
         self.newer_than = newer_than
         self.documents: dict[str, Document] = {}
+        self.stored_now: list[str] = []  # kinds whose file came with this POST
         for kind in kinds:
             self._add_fields(kind)
             found = self._latest_accepted(kind)  # kept, unless a new file replaces it
@@ -564,7 +580,7 @@ class UploadsForm(JourneyForm):
             widget=forms.FileInput(attrs={"accept": UPLOAD_ACCEPT[kind]}),
         )
         self.fields[f"{kind}_camera"] = forms.FileField(
-            label=_("Take a photo"),
+            label=UPLOAD_PRIMARY[kind],
             required=False,
             widget=forms.FileInput(attrs={"accept": "image/*", "capture": UPLOAD_CAMERA[kind]}),
         )
@@ -581,17 +597,44 @@ class UploadsForm(JourneyForm):
     def _latest_accepted(self, kind: str) -> Document | None:
         return self._accepted().filter(kind=kind).order_by("-created_at").first()
 
+    @property
+    def anchors(self) -> dict[str, str]:
+        """The error summary links each slot to its primary control, the camera input."""
+        return {kind: self[f"{kind}_camera"].auto_id for kind in self.kinds}
+
     def slots(self) -> list[dict[str, Any]]:
+        return [self._slot(kind) for kind in self.kinds]
+
+    def _slot(self, kind: str) -> dict[str, Any]:
+        # A slot with an error shows only the error: never "Received" beside it.
+        document = None if self[kind].errors else self.documents.get(kind)
+        return {
+            "kind": kind,
+            "field": self[kind],
+            "camera": self[f"{kind}_camera"],
+            "document": document,
+            "received": receipt(document) if document else "",
+            "warned": bool(document and warnings_of(document.quality)),
+            "capture": UPLOAD_CAMERA[kind],
+            "secondary": UPLOAD_SECONDARY[kind],
+            "retake_label": UPLOAD_RETAKE[kind],
+        }
+
+    @property
+    def fresh_warnings(self) -> list[str]:
+        """Kinds whose file arrived with this POST and has warnings: the page shows them once
+        before the person goes on (the browser has warned before the upload)."""
         return [
-            {
-                "kind": kind,
-                "field": self[kind],
-                "camera": self[f"{kind}_camera"],
-                "document": self.documents.get(kind),
-                "capture": UPLOAD_CAMERA[kind],
-            }
-            for kind in self.kinds
+            kind
+            for kind in self.stored_now
+            if kind in self.documents and warnings_of(self.documents[kind].quality)
         ]
+
+    def send_anyway(self, actor: Any) -> None:
+        """The person goes on with these files: note it on those that were warned about."""
+        for document in self.documents.values():
+            if warnings_of(document.quality):
+                document_send_anyway(document_id=document.pk, actor=actor)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -604,8 +647,8 @@ class UploadsForm(JourneyForm):
         upload = cleaned.get(kind) or cleaned.get(f"{kind}_camera")
         skipped = too_large(self.request) & {kind, f"{kind}_camera"}
         if skipped:
-            limit = filesizeformat(settings.DOCUMENT_MAX_BYTES)
-            self.add_error(kind, _("The file is larger than %(limit)s.") % {"limit": limit})
+            self.documents.pop(kind, None)  # what the page shows is what would be sent
+            self.add_error(kind, too_large_message())
         elif upload:
             self._store(kind, upload)
         elif cleaned.get(f"{kind}_id"):
@@ -624,6 +667,7 @@ class UploadsForm(JourneyForm):
             self.add_error(kind, document.rejection_reason)
             return
         self.documents[kind] = document
+        self.stored_now.append(kind)
 
     def _use_uploaded(self, kind: str, raw_id: str) -> None:
         found = self._accepted().filter(kind=kind, pk=int(raw_id)) if raw_id.isdigit() else None

@@ -24,6 +24,7 @@ from onboarding.env import (
     env_int,
     env_json,
     env_list,
+    env_share,
     env_str,
     env_url,
 )
@@ -129,6 +130,17 @@ AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY", "sandbox")
 # Presigned GET URLs handed to the provider; the provider may fetch late, hence 24 h.
 DOCUMENT_URL_EXPIRY = env_int("DOCUMENT_URL_EXPIRY", 24 * 3600, minimum=60)
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# The photo checks (kyc/quality.py), one set of numbers for the browser (before the upload) and
+# the server (after it); a check that fails is a warning the person may send past, never a refusal.
+DOCUMENT_QUALITY = {
+    "side": 512,  # pixels: the longest side of the grey copy the checks measure
+    "clip_level": 250,  # grey level from which a pixel counts as a clipped highlight
+    "edge_level": 40,  # Laplacian magnitude from which a pixel counts as detail (framing)
+    "min_brightness": env_float("DOCUMENT_QUALITY_MIN_BRIGHTNESS", 60.0),
+    "min_sharpness": env_float("DOCUMENT_QUALITY_MIN_SHARPNESS", 100.0),
+    "max_glare": env_share("DOCUMENT_QUALITY_MAX_GLARE", 0.03),  # of the picture's pixels
+    "min_fill": env_share("DOCUMENT_QUALITY_MIN_FILL", 0.4),  # of the frame
+}
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kyc.admin.quality import quality_html
 from kyc.models import Document
 
 UNMASKED_PERMISSION = "kyc.view_unmasked_identity"
@@ -116,10 +117,11 @@ def document_previews(documents: Iterable[Document], *, previews: bool = True) -
 
 def _document_html(document: Document, *, previews: bool) -> tuple[SafeString]:
     caption = format_html(
-        "{} ({}){}",
+        "{} ({}){}{}",
         document.get_kind_display(),
         document.get_state_display(),
         f" — {document.rejection_reason}" if document.rejection_reason else "",
+        quality_html(document.quality),  # no identity data: shown to every staff member
     )
     if document.state != Document.State.ACCEPTED or not previews:
         return (format_html("<li>{}</li>", caption),)  # refused files are deleted

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms, template
 from django.conf import settings
 
+from onboarding.capture import client_settings
 from onboarding.journey import current_verification
 from onboarding.steps import stepper
 
@@ -15,6 +16,9 @@ register = template.Library()
 
 
 def _anchor(form: forms.BaseForm, name: str) -> str:
+    chosen: dict[str, str] = getattr(form, "anchors", {})  # a field's own choice of target
+    if name in chosen:
+        return chosen[name]
     bound = form[name]
     if bound.is_hidden:
         return str(getattr(form, "summary_anchor", "error-summary"))
@@ -62,3 +66,9 @@ def journey_stepper(context: template.Context, page: str = "") -> dict[str, Any]
     verification stands (the status page, with its `progress`)."""
     verification = context.get("verification") or current_verification(context["request"])
     return {"stepper": stepper(verification, page, context.get("progress"))}
+
+
+@register.simple_tag
+def capture_settings() -> dict[str, Any]:
+    """The photo step's thresholds and sentences for the browser (use with json_script)."""
+    return client_settings()

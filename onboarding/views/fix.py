@@ -71,7 +71,8 @@ def fix(request: HttpRequest) -> HttpResponse:
         logger.warning("KYC configuration unavailable: %s", type(error).__name__)
         return provider_error_page(request)
     if request.method == "POST":
-        if all([form.is_valid() for form in forms]):  # every error at once
+        every_valid = all([form.is_valid() for form in forms])  # every error at once
+        if every_valid and not _fresh_warnings(forms):  # a warned file is shown once first
             return _submit(request, verification, kind, forms)
         return again(request, forms)
     if data is not None:
@@ -119,6 +120,11 @@ def _document_form(data: QueryDict | None, verification: Verification) -> Docume
     return form_class(data, plan=form_plan(verification), initial=initial, sent=sent)
 
 
+def _fresh_warnings(forms: list[JourneyForm]) -> bool:
+    """A file of this POST was warned about: show the page once more before sending it."""
+    return any(isinstance(form, UploadsForm) and form.fresh_warnings for form in forms)
+
+
 def _uploads(
     request: HttpRequest, data: QueryDict | None, verification: Verification, kinds: list[str]
 ) -> UploadsForm:
@@ -139,6 +145,7 @@ def _submit(
     data: dict[str, Any] = {}
     for form in forms:
         if isinstance(form, UploadsForm):
+            form.send_anyway(request.user)
             data["documents"] = form.cleaned_data["documents"]
         else:
             data.update(form.submission_data(verification))

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kyc.models import CustomerState, Document, Status, Verification
+from kyc.quality import warnings_of
 from kyc.services.documents import document_check, document_presign
+from onboarding.capture import receipt
 from onboarding.forms import UploadsForm
 from onboarding.journey import (
     active_submission,
@@ -55,7 +57,8 @@ def uploads(request: HttpRequest) -> HttpResponse:
         kinds=kinds,
         request=request,
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not form.fresh_warnings:
+        form.send_anyway(request.user)
         return redirect(next_step(verification))
     context = {
         "form": form,
@@ -97,14 +100,24 @@ def presign(request: HttpRequest) -> JsonResponse:
 @photo_step
 @require_POST
 def check(request: HttpRequest, document_id: int) -> JsonResponse:
-    """After the browser uploaded: accept the file, or delete it and say why."""
+    """After the browser uploaded: accept the file, or delete it and say why.
+
+    `sent_anyway=1`: the browser warned about this picture and the person chose to send it."""
     document = get_object_or_404(Document, pk=document_id, verification=_own_verification(request))
+    sent_anyway = request.POST.get("sent_anyway", "0")
+    if sent_anyway not in ("0", "1"):
+        return _json_error(_("Unknown answer to the photo warning."), 400)
     try:
-        document = document_check(document_id=document.pk)
+        document = document_check(document_id=document.pk, sent_anyway=sent_anyway == "1")
     except (BotoCoreError, ClientError) as error:
         logger.warning("document check failed: %s", type(error).__name__)
         return _json_error(_("We could not check the file just now. Please try again."), 503)
     accepted = document.state == Document.State.ACCEPTED
     return JsonResponse(
-        {"document": document.pk, "accepted": accepted, "message": document.rejection_reason}
+        {
+            "document": document.pk,
+            "accepted": accepted,
+            "message": receipt(document) if accepted else document.rejection_reason,
+            "warnings": warnings_of(document.quality) if accepted else [],
+        }
     )

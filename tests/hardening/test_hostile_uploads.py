@@ -68,7 +68,7 @@ def _in_bucket(key: str) -> bool:
         ("id.png", images.EXECUTABLE, "must be a JPEG, PNG or PDF"),
         ("id.png", images.png() + b"PK\x03\x04" + b"hidden zip" * 100, "extra data after its end"),
         ("id.png", b"", "empty"),
-        ("id.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * (11 * 1024 * 1024), "larger than 10 MB"),
+        ("id.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * (11 * 1024 * 1024), "the limit is 10 MB"),
         ("id.png", png_bomb(), "too large to process"),
         ("id.svg", SVG, "must be a JPEG, PNG or PDF"),
         ("id.heic", HEIC, "HEIC photos are not accepted"),

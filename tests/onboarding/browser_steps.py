@@ -86,7 +86,7 @@ def upload_documents(page: Any) -> None:
     upload(page, "id_selfie_camera", images.jpeg(), "me.jpg", "image/jpeg")
     for kind in ("document_front", "document_back", "selfie"):
         received = page.locator(f"#id_{kind}_status")
-        received.filter(has_text="Received and checked.").wait_for()
+        received.filter(has_text="Received. It is a readable").wait_for()
 
 
 def fill_details(page: Any, tax_number: str) -> None:

@@ -110,7 +110,7 @@ def test_document_correction_shows_every_error_at_once(signed_in, user, emulator
     fail(created_verification(user), "DOCUMENT_VERIFICATION_FAILED")
     response = post_with_errors(signed_in, URL, {"document_type": "PASSPORT"})
     html = response.content.decode()
-    for anchor in ("id_document_front", "id_document_back", "id_document_number"):
+    for anchor in ("id_document_front_camera", "id_document_back_camera", "id_document_number"):
         assert f'href="#{anchor}"' in html
 
 

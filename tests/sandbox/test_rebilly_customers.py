@@ -166,8 +166,8 @@ def test_files_keep_only_permitted_types(rapi: RebillyApi, reb: RebillyEmulatorP
     assert (stored["mime"], stored["size"], stored["width"], stored["height"]) == (
         "image/png",
         len(data),
-        64,
-        48,
+        320,  # tests/support/images.png(): a small picture of a card
+        240,
     )
     assert reply.headers["Location"].endswith(f"/files/{stored['id']}")
     assert reb.file_bytes(stored["id"]) == data
