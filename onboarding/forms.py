@@ -19,16 +19,17 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kyc.models import Document, Verification
 from kyc.providers.interface import PROFILE_DATE_OF_BIRTH, PROFILE_SPLIT_NAME, TaxId
 from kyc.services.documents import document_store
+from kyc.services.notify import user_language
 from onboarding.countries import alpha_2, country_choices
 from onboarding.formbuilder import FormPlan, SpecFormMixin
 from onboarding.uploads import too_large
@@ -120,6 +121,29 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return str(self.cleaned_data.get("username", "")).strip().lower()
+
+
+class LanguagePasswordResetForm(PasswordResetForm):
+    """The reset email goes out in the account's language, else in the page's."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        with translation.override(user_language(context["user"]) or translation.get_language()):
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name=html_email_template_name,
+            )
 
 
 # --- Profile ----------------------------------------------------------------------------------

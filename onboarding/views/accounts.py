@@ -14,7 +14,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from onboarding.forms import EmailAuthenticationForm, SignupForm
+from onboarding.forms import EmailAuthenticationForm, LanguagePasswordResetForm, SignupForm
 from onboarding.journey import posted
 
 
@@ -39,6 +39,7 @@ class LoginView(auth_views.LoginView):
 class PasswordResetView(auth_views.PasswordResetView):
     """Links in the email use PUBLIC_BASE_URL, like every other email, never the Host header."""
 
+    form_class = LanguagePasswordResetForm
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("onboarding:password_reset_done")
