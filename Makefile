@@ -3,8 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Translations: the .po files are committed, the .mo files are built from them.
+LANGUAGES := hi ta
+MO := $(foreach lang,$(LANGUAGES),locale/$(lang)/LC_MESSAGES/django.mo)
 
-.PHONY: install run test lint bench emulator rebilly-emulator qolo-emulator clean
+.PHONY: install messages run test lint bench emulator rebilly-emulator qolo-emulator clean
+# A catalog that fails to compile leaves no .mo behind, so the next run tries again.
+.DELETE_ON_ERROR:
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,7 +17,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(MO)
+
+# Compiled by Babel (pure Python, pinned in pyproject.toml): installing needs no GNU gettext.
+# It fails on a broken placeholder or plural form.
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(STAMP)
+	$(BIN)/pybabel --quiet compile --locale $* --input-file $< --output-file $@
+
+# Brings every catalog up to date with the code (needs GNU gettext: apt-get install gettext).
+# Then translate what is new or marked fuzzy; tests/i18n/test_catalogs.py lists what is left.
+messages: $(STAMP)
+	@command -v xgettext >/dev/null || { echo "make messages needs GNU gettext (apt-get install gettext)" >&2; exit 1; }
+	DJANGO_DEBUG=true $(BIN)/python manage.py makemessages $(foreach lang,$(LANGUAGES),-l $(lang))
+	@$(MAKE) --no-print-directory install
 
 # The app with every moving part on embedded defaults; Ctrl-C stops them all.
 run: export DJANGO_DEBUG ?= true

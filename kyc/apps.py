@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class KycConfig(AppConfig):
     name = "kyc"
-    verbose_name = "KYC"
+    verbose_name = _("KYC")
 
     def ready(self) -> None:
         # Registers the Celery tasks by name: kyc.jobs publishes them without importing them.

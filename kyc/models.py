@@ -120,6 +120,9 @@ class Verification(models.Model):
     residence_country = models.CharField(max_length=3, blank=True)
     # Asked at the profile step when the provider creates its customer with it.
     date_of_birth = models.DateField(null=True, blank=True)
+    # The language the user reads (a code from settings.LANGUAGES): emails sent later by the
+    # workers go out in it. "" until known; db_default keeps older code's inserts working.
+    language = models.CharField(max_length=10, blank=True, db_default="")
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNVERIFIED)
     failure_reason = models.CharField(max_length=64, choices=FailureReason.choices, blank=True)

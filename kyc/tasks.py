@@ -16,6 +16,7 @@ from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -23,7 +24,7 @@ from kyc.fields import decrypt
 from kyc.models import PhoneLink, Verification
 from kyc.providers.errors import TransientProviderError
 from kyc.services import banks, customers, polling, submissions, sweeper
-from kyc.services.notify import absolute, email_context
+from kyc.services.notify import absolute, email_language, render_email, user_language
 from kyc.services.phone_links import minutes_left, phone_link_live
 from kyc.webhooks import processing
 
@@ -62,17 +63,14 @@ def send_bank_account(*, bank_id: int) -> str:
 @shared_task(autoretry_for=(OSError,), retry_backoff=5, max_retries=8)
 def send_user_email(*, verification_id: int, template: str, **extra: Any) -> None:
     verification = Verification.objects.select_related("user").get(pk=verification_id)
-    context = {"verification": verification, **email_context(verification), **extra}
-    context |= _links()
-    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
-    body = render_to_string(f"emails/{template}.txt", context)
+    subject, body = render_email(verification, template, extra, _links())
     send_mail(
         subject, body, settings.DEFAULT_FROM_EMAIL, [verification.user.email or verification.email]
     )
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=5, max_retries=8)
-def send_password_reset(*, user_id: int) -> None:
+def send_password_reset(*, user_id: int, language: str = "") -> None:
     """The password-reset email, sent by a worker like every other email (README: emails
     appear in the worker's output), with a link to PUBLIC_BASE_URL."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
@@ -84,8 +82,10 @@ def send_password_reset(*, user_id: int) -> None:
         "token": default_token_generator.make_token(user),
         "base_url": settings.PUBLIC_BASE_URL,
     }
-    subject = render_to_string("registration/password_reset_subject.txt", context)
-    body = render_to_string("registration/password_reset_email.txt", context)
+    known = dict(settings.LANGUAGES)
+    with translation.override(language if language in known else user_language(user)):
+        subject = render_to_string("registration/password_reset_subject.txt", context)
+        body = render_to_string("registration/password_reset_email.txt", context)
     send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
@@ -102,8 +102,9 @@ def send_phone_link_email(*, link_id: int, sealed_url: str) -> bool:
         "phone_url": decrypt(sealed_url),
         "minutes": minutes_left(link),
     }
-    subject = render_to_string("emails/phone_link_subject.txt", context).strip()
-    body = render_to_string("emails/phone_link.txt", context)
+    with translation.override(email_language(verification)):
+        subject = render_to_string("emails/phone_link_subject.txt", context).strip()
+        body = render_to_string("emails/phone_link.txt", context)
     send_mail(
         subject, body, settings.DEFAULT_FROM_EMAIL, [verification.user.email or verification.email]
     )

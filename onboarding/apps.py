@@ -4,11 +4,12 @@ import os
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 
 class OnboardingConfig(AppConfig):
     name = "onboarding"
-    verbose_name = "Onboarding"
+    verbose_name = _("Onboarding")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

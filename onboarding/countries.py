@@ -22,8 +22,17 @@ def _catalog(language: str) -> gettext.NullTranslations:
 
 
 def _name(country: object, language: str) -> str:
-    english = str(getattr(country, "common_name", None) or country.name)  # type: ignore[attr-defined]
-    return _catalog(language).gettext(english)
+    """The short name in `language`; where iso-codes lacks it, the official name in that
+    language, and only then the English short name."""
+    official = str(country.name)  # type: ignore[attr-defined]
+    english = str(getattr(country, "common_name", None) or official)
+    catalog = _catalog(language)
+    translated = catalog.gettext(english)
+    if translated == english and english != official:
+        official_translated = catalog.gettext(official)
+        if official_translated != official:
+            return official_translated
+    return translated
 
 
 @lru_cache(maxsize=16)

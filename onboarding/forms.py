@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kyc import jobs
@@ -30,6 +30,7 @@ from kyc.models import Document, Verification
 from kyc.providers.interface import PROFILE_DATE_OF_BIRTH, PROFILE_SPLIT_NAME, TaxId
 from kyc.quality import warnings_of
 from kyc.services.documents import document_send_anyway, document_store, too_large_message
+from kyc.services.notify import user_language
 from onboarding.capture import receipt
 from onboarding.countries import alpha_2, default_country, likely_first_choices
 from onboarding.formbuilder import FormPlan, SpecFormMixin
@@ -113,7 +114,11 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 
     def send_mail(self, *args: Any, **kwargs: Any) -> None:
         context = args[2] if len(args) > 2 else kwargs["context"]
-        jobs.after_commit(jobs.SEND_PASSWORD_RESET, {"user_id": context["user"].pk})
+        # In the account's language, else in the page's.
+        language = user_language(context["user"]) or translation.get_language()
+        jobs.after_commit(
+            jobs.SEND_PASSWORD_RESET, {"user_id": context["user"].pk, "language": language}
+        )
 
 
 class EmailAuthenticationForm(AuthenticationForm):

@@ -110,11 +110,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Internationalisation -------------------------------------------------------------------
-LANGUAGE_CODE = env_str("DJANGO_LANGUAGE_CODE", "en")
+# Each language's name in its own script: that is how a reader finds theirs in the switcher.
+LANGUAGES = [("en", "English"), ("hi", "हिन्दी"), ("ta", "தமிழ்")]
+LANGUAGE_CODE = env_choice("DJANGO_LANGUAGE_CODE", "en", [code for code, _name in LANGUAGES])
 TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django's hi and ta formats with Indian digit grouping (1,00,000) added: onboarding/formats/.
+FORMAT_MODULE_PATH = ["onboarding.formats"]
+# The switcher's choice, kept for a year (Django's set_language view writes it).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- Static files and storage ---------------------------------------------------------------
 STATIC_URL = "static/"
@@ -390,6 +397,7 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -7,6 +7,7 @@ from kyc.webhooks.views import webhook
 from onboarding import accounts_urls, journey_urls
 from onboarding.health import healthz
 from onboarding.views.home import home
+from onboarding.views.language import set_language
 
 # The end-user journey and its accounts share one namespace: emails link to onboarding:status.
 onboarding_patterns = [
@@ -17,6 +18,7 @@ onboarding_patterns = [
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("language/", set_language, name="set_language"),
     path("", include((onboarding_patterns, "onboarding"))),
     path("admin/", admin.site.urls),
     # One URL per enabled provider (webhooks/dollarpe/, ...); the view refuses any other.

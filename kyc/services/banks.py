@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kyc import jobs
 from kyc.models import BankAccount, Status, Verification
@@ -46,9 +47,9 @@ def bank_account_add(
 ) -> BankAccount:
     """Record the account, then ask the provider; a refusal raises BankRefused."""
     if not banking_provider(verification.provider):
-        raise BankRefused("Bank accounts are not added through this verification.")
+        raise BankRefused(_("Bank accounts are not added through this verification."))
     if verification.status != Status.VERIFIED:
-        raise BankRefused("Your identity must be verified before you add a bank account.")
+        raise BankRefused(_("Your identity must be verified before you add a bank account."))
     with transaction.atomic():
         bank = BankAccount.objects.create(
             verification=verification,

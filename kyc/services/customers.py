@@ -67,18 +67,21 @@ def route_fields(provider: str, program: str = "", rule: str = DEFAULT_RULE) -> 
     }
 
 
-def verification_save_profile(*, user: Any, profile: dict[str, Any]) -> Verification:
+def verification_save_profile(
+    *, user: Any, profile: dict[str, Any], language: str = ""
+) -> Verification:
     """Keep what the user typed before anything is sent, so an outage loses nothing.
 
     The profile also decides the provider (kyc/services/routing.py), recorded with the
     rule that chose it; until the provider has the customer, a changed profile may send
-    the applicant to another provider.
+    the applicant to another provider. `language` is the one the user reads the pages in:
+    a new verification keeps it for the emails.
     """
     values = _values(profile)
     with transaction.atomic():
         verification = Verification.objects.select_for_update().filter(user=user).first()
         if verification is None:
-            return _create(user, values)
+            return _create(user, {**values, "language": language})
         if verification.customer_state == CustomerState.CREATED or routing_frozen(verification):
             raise ProfileFrozen("the profile was already accepted by the provider")
         routed = _routed(verification, values)
@@ -102,6 +105,15 @@ def _create(user: Any, values: dict[str, Any]) -> Verification:
     routed = {"provider": verification.provider, "routed_by": verification.routed_by}
     _audit_route(verification, routed, "routed", "system", None)
     return verification
+
+
+def verification_set_language(*, user: Any, language: str) -> bool:
+    """The user chose the language they read (the switcher): later emails are sent in it.
+    A preference, not a KYC state: no audit entry. False when the user has no verification
+    yet (the one created later takes the language of the pages then)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError("not one of settings.LANGUAGES")
+    return Verification.objects.filter(user=user).update(language=language) > 0
 
 
 def _audit_route(

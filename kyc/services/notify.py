@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from kyc import jobs
-from kyc.models import Verification
+from kyc.models import FixKind, Verification
 from kyc.providers.registry import get_provider
 from kyc.services.corrections import fix_kind, fixable, may_hand_off
 from kyc.services.wording import TEAM_REASONS, failed_part, support_details
 
 
 def email_after_commit(*, verification_id: int, template: str, **context: str) -> None:
+    """`context` holds plain values, never words: the worker writes the words later, in the
+    user's language (a FixKind goes as its value, `fix`)."""
     jobs.after_commit(
         jobs.SEND_USER_EMAIL, {"verification_id": verification_id, "template": template, **context}
     )
@@ -44,3 +48,38 @@ def email_context(verification: Verification) -> dict[str, Any]:
             if d.user_text
         ],
     }
+
+
+def email_language(verification: Verification) -> str:
+    """The language the user chose (or read the pages in when the verification began)."""
+    chosen = verification.language
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def user_language(user: Any) -> str | None:
+    """The account's language when its verification has one (password reset emails)."""
+    verification = Verification.objects.filter(user=user).only("language").first()
+    if verification is None or verification.language not in dict(settings.LANGUAGES):
+        return None
+    return verification.language
+
+
+def render_email(
+    verification: Verification, template: str, extra: dict[str, Any], links: dict[str, str]
+) -> tuple[str, str]:
+    """Subject and body, written in the user's language whatever the worker's is."""
+    with translation.override(email_language(verification)):
+        context = {"verification": verification, **email_context(verification), **extra}
+        if "fix" in extra:
+            context["fix"] = _fix_words(extra["fix"])
+        context |= links
+        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+        body = render_to_string(f"emails/{template}.txt", context)
+    return subject, body
+
+
+def _fix_words(value: str) -> str:
+    try:
+        return str(FixKind(value).label)
+    except ValueError:  # queued by an older release, which sent the words themselves
+        return value

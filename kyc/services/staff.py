@@ -199,7 +199,7 @@ def staff_request_resubmission(*, verification_id: int, actor: Any, note: str = 
         email_after_commit(
             verification_id=verification.pk,
             template="resubmission_requested",
-            fix=str(kind.label),
+            fix=kind.value,
             note=note,
         )
     return StaffResult(True, _("The user was asked to send again: %s.") % kind.label)

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 
 from kyc.models import CustomerState, Verification
@@ -86,7 +87,9 @@ def _as_data(values: dict[str, Any]) -> dict[str, Any]:
 
 def _save_and_create(request: HttpRequest, form: ProfileForm) -> HttpResponse:
     try:
-        verification = verification_save_profile(user=request.user, profile=form.profile())
+        verification = verification_save_profile(
+            user=request.user, profile=form.profile(), language=get_language() or ""
+        )
     except ProfileFrozen:  # created meanwhile (another tab, or the background retry)
         return redirect("onboarding:start")
     try:

@@ -1,0 +1,1 @@
+"""Format modules (settings.FORMAT_MODULE_PATH): only what differs from Django's own files."""
