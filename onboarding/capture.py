@@ -55,7 +55,7 @@ def receipt(document: Document) -> str:
     warned = quality.warnings_of(result)
     if not warned:
         return _good(document, facts)
-    first = _("Received. It is a readable %(type)s of %(size)s, %(width)s\u00d7%(height)s.")
+    first = _("Received. It is a readable %(type)s of %(size)s, %(width)s×%(height)s.")  # noqa: RUF001 - the sign, on purpose
     sentences = [first % facts]
     sentences += [found_sentences()[name] for name in warned]
     if result.get("sent_anyway"):
@@ -79,12 +79,12 @@ def _facts(document: Document) -> dict[str, Any]:
 def _good(document: Document, facts: dict[str, Any]) -> str:
     if document.kind == Document.Kind.SELFIE:
         text = _(
-            "Received. It is a readable %(type)s of %(size)s, %(width)s\u00d7%(height)s: "
+            "Received. It is a readable %(type)s of %(size)s, %(width)s×%(height)s: "  # noqa: RUF001 - the sign, on purpose
             "sharp, well lit and without glare."
         )
     else:
         text = _(
-            "Received. It is a readable %(type)s of %(size)s, %(width)s\u00d7%(height)s: "
+            "Received. It is a readable %(type)s of %(size)s, %(width)s×%(height)s: "  # noqa: RUF001 - the sign, on purpose
             "sharp, well lit, without glare, and the document fills the frame."
         )
     return text % facts

@@ -29,7 +29,7 @@ SHARES = frozenset({"glare", "fill"})  # shown as percentages
 def quality_html(quality: dict[str, Any]) -> SafeString:
     """The checks of one document, for its entry in the verification page's document list."""
     if not quality:
-        return format_html("")
+        return SafeString("")
     version = quality.get("version", "?")
     if quality.get("skipped") == "pdf":
         return format_html(
@@ -38,7 +38,7 @@ def quality_html(quality: dict[str, Any]) -> SafeString:
             % {"version": version},
         )
     rows = [_row(name, quality["checks"][name]) for name in CHECKS if name in quality["checks"]]
-    heading = _("Picture checks (version %(version)s) on a %(width)s\u00d7%(height)s picture") % {
+    heading = _("Picture checks (version %(version)s) on a %(width)s×%(height)s picture") % {  # noqa: RUF001 - the sign, on purpose
         "version": version,
         "width": quality.get("width", "?"),
         "height": quality.get("height", "?"),
@@ -80,7 +80,7 @@ def _number(name: str, value: Any) -> str:
 
 def _sent_anyway(quality: dict[str, Any]) -> SafeString:
     if not quality.get("sent_anyway"):
-        return format_html("")
+        return SafeString("")
     return format_html(
         '<p class="kyc-quality__sent">{}</p>',
         _("The person was warned about this picture and chose to send it anyway."),

@@ -49,7 +49,7 @@ def test_hindi_then_tamil_from_the_home_page_to_the_profile_errors(page, live_se
     assert page.locator("h1").inner_text() == "आपका विवरण"
     assert page.get_by_role("status").inner_text() == "आपका खाता तैयार है। अब हमें अपने बारे में बताएँ।"
     nationality = page.get_by_label("राष्ट्रीयता", exact=True)
-    assert nationality.locator("option[value=IND]").inner_text() == "भारत"
+    assert nationality.locator("option[value=IND]").first.inner_text() == "भारत"
 
     submit_empty_profile(page, "सहेजें और आगे बढ़ें")
     summary = page.get_by_role("alert")
@@ -68,7 +68,7 @@ def test_hindi_then_tamil_from_the_home_page_to_the_profile_errors(page, live_se
     assert summary.get_by_role("heading").inner_text() == "ஒரு சிக்கல் உள்ளது"
     assert "இந்தப் புலம் கட்டாயமானது." in summary.inner_text()
     nationality = page.get_by_label("நாட்டுரிமை", exact=True)
-    assert nationality.locator("option[value=IND]").inner_text() == "இந்தியா"
+    assert nationality.locator("option[value=IND]").first.inner_text() == "இந்தியா"
     screenshot(page, "i18n-profile-errors-ta")
 
 

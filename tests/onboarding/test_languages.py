@@ -167,14 +167,20 @@ def test_the_resubmission_email_names_what_to_send_in_the_users_language(user):
     assert "फिर से क्या भेजना है: Selfie" in mail.outbox[1].body
 
 
-def test_the_password_reset_email_is_in_the_accounts_language(client, user):
+def test_the_password_reset_email_is_in_the_accounts_language(
+    client, user, eager_tasks, django_capture_on_commit_callbacks
+):
     local_verification(user, language="ta")
-    client.post(RESET, {"email": user.email})  # asked from a page in English
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's task, here
+        client.post(RESET, {"email": user.email})  # asked from a page in English
     assert [message.subject for message in mail.outbox] == ["உங்கள் கடவுச்சொல்லை மீட்டமைக்கவும்"]
     assert "இந்த மின்னஞ்சலைப் புறக்கணிக்கவும்" in mail.outbox[0].body
 
 
-def test_without_a_verification_the_reset_email_follows_the_page(client, user):
+def test_without_a_verification_the_reset_email_follows_the_page(
+    client, user, eager_tasks, django_capture_on_commit_callbacks
+):
     client.cookies[COOKIE] = "hi"
-    client.post(RESET, {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's task, here
+        client.post(RESET, {"email": user.email})
     assert [message.subject for message in mail.outbox] == ["अपना पासवर्ड रीसेट करें"]
