@@ -12,13 +12,12 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
 
 from kyc.models import Verification
 from kyc.providers.errors import TransientProviderError
 from kyc.services import banks, customers, polling, submissions, sweeper
-from kyc.services.notify import absolute, email_context
+from kyc.services.notify import absolute, email_context, render_text
 from kyc.webhooks import processing
 
 # Provider calls: retry only what is transient, with exponential backoff (KYC_RETRY_BACKOFF s,
@@ -58,8 +57,8 @@ def send_user_email(*, verification_id: int, template: str, **extra: Any) -> Non
     verification = Verification.objects.select_related("user").get(pk=verification_id)
     context = {"verification": verification, **email_context(verification), **extra}
     context |= _links()
-    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
-    body = render_to_string(f"emails/{template}.txt", context)
+    subject = render_text(f"emails/{template}_subject.txt", context).strip()
+    body = render_text(f"emails/{template}.txt", context)
     send_mail(
         subject, body, settings.DEFAULT_FROM_EMAIL, [verification.user.email or verification.email]
     )

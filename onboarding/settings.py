@@ -184,6 +184,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "kyc")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery would turn what the worker and beat print into WARNING log lines, one per line:
+# the console email backend's emails among them. Printed output stays printed output.
+CELERY_WORKER_REDIRECT_STDOUTS = False
 
 # --- Cache ---------------------------------------------------------------------------------
 # Shared by the web and worker processes: it holds the webhook wake-up flag (one drain task
@@ -359,7 +362,8 @@ if FIELD_ENCRYPTION_KEYS_DERIVED:
     ]
 
 # --- Email ----------------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The embedded default prints each email as a person reads it (onboarding/mail.py).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "onboarding.mail.ConsoleEmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
