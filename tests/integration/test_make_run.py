@@ -1,11 +1,21 @@
-"""A quieter `make run`: the routine lines below INFO (settings.LOGGING)."""
+"""A quieter `make run`: the routine lines below INFO, the last block once all answers
+(`manage.py dev_ready`, settings.LOGGING)."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from onboarding.management.commands.ensure_dev_staff import stored_login
+from tests.settings import free_port
+from tests.support.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -70,3 +80,51 @@ def test_log_level_debug_shows_the_routine_lines_as_debug(tmp_path):
 def test_log_level_warning_keeps_warnings_and_errors_only(tmp_path):
     levels = {line.split(" ", 1)[0] for line in logged(tmp_path, LOG_LEVEL="WARNING")}
     assert levels == {"WARNING", "ERROR"}
+
+
+# --- manage.py dev_ready: the last block ------------------------------------------------------
+
+
+@pytest.fixture
+def staff(settings):
+    settings.DEBUG = True  # the command is for local runs only
+    call_command("ensure_dev_staff", stdout=io.StringIO())
+    return stored_login()
+
+
+def test_the_block_comes_once_healthz_answers_200_and_a_worker_answers(
+    live_server, celery_worker, settings, staff
+):
+    healthy = settings.STORAGES
+    options = {**healthy["documents"]["OPTIONS"], "bucket_name": "no-such-bucket"}
+    settings.STORAGES = {**healthy, "documents": {**healthy["documents"], "OPTIONS": options}}
+    out, err = io.StringIO(), io.StringIO()
+    arguments = {"url": live_server.url, "wait": 60, "stdout": out, "stderr": err}
+    command = threading.Thread(target=call_command, args=("dev_ready",), kwargs=arguments)
+    command.start()
+    wait_for(err.getvalue, lambda text: "down: storage" in text)
+    assert out.getvalue() == ""  # /healthz answers 503: no block yet
+    settings.STORAGES = healthy
+    command.join(60)
+    block = out.getvalue()
+    username, password = staff
+    assert f"  App:          {live_server.url}/\n" in block
+    assert f"  Back office:  {live_server.url}/admin/\n" in block
+    assert f"  Staff login:  {username} / {password}   (local only)\n" in block
+    assert "  Emails:       sent through django.core.mail.backends.locmem.EmailBackend" in block
+    assert block.rstrip().endswith("Ctrl-C stops everything.\n" + "=" * 72)
+    assert "KYC onboarding is up\n" in block  # nothing missing
+
+
+@pytest.mark.django_db
+def test_no_block_while_nothing_answers(staff):
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="did not answer"):
+        call_command("dev_ready", url=f"http://127.0.0.1:{free_port()}", wait=0.5, stdout=out)
+    assert out.getvalue() == ""
+
+
+def test_dev_ready_is_for_local_runs_only(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="local runs only"):
+        call_command("dev_ready", wait=0)
