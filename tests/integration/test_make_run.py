@@ -1,10 +1,14 @@
-"""A quieter `make run`: the routine lines below INFO, the last block once all answers
-(`manage.py dev_ready`, settings.LOGGING)."""
+"""A quieter `make run`: the routine lines below INFO, the last block once all answers, and a
+Ctrl-C that ends it cleanly (sandbox/run.py, `manage.py dev_ready`, settings.LOGGING)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import pty
+import select
+import signal
 import subprocess
 import sys
 import threading
@@ -128,3 +132,77 @@ def test_dev_ready_is_for_local_runs_only(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="local runs only"):
         call_command("dev_ready", wait=0)
+
+
+# --- sandbox/run.py: honcho with a clean Ctrl-C -----------------------------------------------
+
+SLEEPER = f'exec {sys.executable} -c "import time; time.sleep(120)"'
+
+
+def procfile(tmp_path: Path, *lines: str) -> Path:
+    path = tmp_path / "Procfile"
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+def start_runner(*arguments: str, log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "sandbox.run", *arguments],
+            cwd=REPO,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def test_ctrl_c_ends_the_run_with_status_0(tmp_path):
+    log = tmp_path / "run.log"
+    runner = start_runner("--procfile", str(procfile(tmp_path, f"a: {SLEEPER}")), log=log)
+    wait_for(log.read_text, lambda text: "a.1 started" in text)
+    os.killpg(runner.pid, signal.SIGINT)  # what Ctrl-C sends without a terminal
+    assert runner.wait(30) == 0
+    assert "SIGINT received" in log.read_text()
+
+
+def test_a_process_that_fails_still_fails_the_run(tmp_path):
+    log = tmp_path / "run.log"
+    lines = (f"a: {SLEEPER}", "b: sleep 0.5; exit 3")
+    runner = start_runner("--procfile", str(procfile(tmp_path, *lines)), log=log)
+    assert runner.wait(30) == 3
+    assert "b.1 stopped (rc=3)" in log.read_text()
+
+
+def test_ctrl_c_on_a_terminal_ends_make_with_status_0_and_no_error_line(tmp_path):
+    """Under make, on a pseudo-terminal, as a person runs it: make must not see the Ctrl-C."""
+    runner = f"{sys.executable} -m sandbox.run --procfile {procfile(tmp_path, f'a: {SLEEPER}')}"
+    (tmp_path / "Makefile").write_text(f"run:\n\t{runner}\n")
+    script = f'make -C {REPO} -f {tmp_path / "Makefile"} run; echo "make ended: $?"'
+    child, terminal = pty.fork()
+    if child == 0:  # pragma: no cover - the child only becomes bash
+        os.execvp("bash", ["bash", "-c", script])  # noqa: S606 - bash is the point
+    output = read_until(terminal, b"a.1 started")
+    os.write(terminal, b"\x03")  # Ctrl-C, through the terminal's line discipline
+    output += read_until(terminal, b"make ended:")
+    os.waitpid(child, 0)
+    os.close(terminal)
+    text = output.decode(errors="replace")
+    assert "SIGINT received" in text
+    assert "make ended: 0" in text
+    assert "Error" not in text
+    assert "Interrupt" not in text
+
+
+def read_until(terminal: int, marker: bytes) -> bytes:
+    """What the terminal shows, up to the end of the line that holds `marker`."""
+    seen = b""
+
+    def more() -> bytes:
+        nonlocal seen
+        if select.select([terminal], [], [], 0.2)[0]:
+            with contextlib.suppress(OSError):  # EIO: everything on the terminal has ended
+                seen += os.read(terminal, 65536)
+        return seen
+
+    wait_for(more, lambda text: marker in text and b"\n" in text.split(marker, 1)[1], limit=60)
+    return seen
