@@ -31,13 +31,14 @@ messages: $(STAMP)
 	DJANGO_DEBUG=true $(BIN)/python manage.py makemessages $(foreach lang,$(LANGUAGES),-l $(lang))
 	@$(MAKE) --no-print-directory install
 
-# The app with every moving part on embedded defaults; Ctrl-C stops them all.
+# The app with every moving part on embedded defaults; Ctrl-C stops them all (status 0).
+# sandbox/run.py is honcho with a clean Ctrl-C; the Procfile's "ready" prints the last block.
 run: export DJANGO_DEBUG ?= true
 run: export PATH := $(abspath $(BIN)):$(PATH)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py ensure_dev_staff
-	$(BIN)/honcho --procfile Procfile start
+	$(BIN)/python -m sandbox.run --procfile Procfile
 
 # The whole suite. Uses PostgreSQL/Redis when they answer, and says so in its first lines.
 test: install

@@ -14,7 +14,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
 from django.utils import translation
 from django.utils.encoding import force_bytes
@@ -24,7 +23,13 @@ from kyc.fields import decrypt
 from kyc.models import PhoneLink, Verification
 from kyc.providers.errors import TransientProviderError
 from kyc.services import banks, customers, polling, submissions, sweeper
-from kyc.services.notify import absolute, email_language, render_email, user_language
+from kyc.services.notify import (
+    absolute,
+    email_language,
+    render_email,
+    render_text,
+    user_language,
+)
 from kyc.services.phone_links import minutes_left, phone_link_live
 from kyc.webhooks import processing
 
@@ -84,8 +89,8 @@ def send_password_reset(*, user_id: int, language: str = "") -> None:
     }
     known = dict(settings.LANGUAGES)
     with translation.override(language if language in known else user_language(user)):
-        subject = render_to_string("registration/password_reset_subject.txt", context)
-        body = render_to_string("registration/password_reset_email.txt", context)
+        subject = render_text("registration/password_reset_subject.txt", context)
+        body = render_text("registration/password_reset_email.txt", context)
     send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
@@ -103,8 +108,8 @@ def send_phone_link_email(*, link_id: int, sealed_url: str) -> bool:
         "minutes": minutes_left(link),
     }
     with translation.override(email_language(verification)):
-        subject = render_to_string("emails/phone_link_subject.txt", context).strip()
-        body = render_to_string("emails/phone_link.txt", context)
+        subject = render_text("emails/phone_link_subject.txt", context).strip()
+        body = render_text("emails/phone_link.txt", context)
     send_mail(
         subject, body, settings.DEFAULT_FROM_EMAIL, [verification.user.email or verification.email]
     )

@@ -11,6 +11,7 @@ import base64
 import hashlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from botocore.config import Config as BotoConfig
@@ -182,6 +183,10 @@ STORAGES = {
 CELERY_BROKER_URL = env_url(
     "CELERY_BROKER_URL", "filesystem://", schemes=("filesystem", "redis", "rediss")
 )
+if CELERY_BROKER_URL.startswith("filesystem:") and not urlsplit(CELERY_BROKER_URL).hostname:
+    # kombu warns "No hostname was supplied" on every connection to a URL without one; the
+    # filesystem transport ignores the host, so name the one kombu would take anyway.
+    CELERY_BROKER_URL = "filesystem://localhost" + (urlsplit(CELERY_BROKER_URL).path or "/")
 CELERY_BROKER_FOLDER = VAR_DIR / "celery-broker"
 if CELERY_BROKER_URL.startswith("filesystem"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -199,6 +204,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "kyc")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery would turn what the worker and beat print into WARNING log lines, one per line:
+# the console email backend's emails among them. Printed output stays printed output.
+CELERY_WORKER_REDIRECT_STDOUTS = False
 
 # --- Cache ---------------------------------------------------------------------------------
 # Shared by the web and worker processes: it holds the webhook wake-up flag (one drain task
@@ -374,7 +382,8 @@ if FIELD_ENCRYPTION_KEYS_DERIVED:
     ]
 
 # --- Email ----------------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The embedded default prints each email as a person reads it (onboarding/mail.py).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "onboarding.mail.ConsoleEmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -442,6 +451,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {
+        "routine_tasks": {
+            "()": "onboarding.logs.RoutineTasksAtDebug",
+            "tasks": sorted({str(entry["task"]) for entry in CELERY_BEAT_SCHEDULE.values()}),
+        },
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # urllib3 logs full URLs at DEBUG, presigned ones included, botocore signed requests, and
@@ -451,5 +466,13 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
         "botocore": {"level": "WARNING"},
         "django.template": {"level": "INFO"},
+        # Django's own defaults give "django" a second console handler in debug (each line
+        # twice) and fix its level at INFO: one handler here, and LOG_LEVEL decides.
+        "django": {"handlers": [], "level": LOG_LEVEL},
+        "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # Where Celery says a task was sent, received or succeeded (RoutineTasksAtDebug).
+        "celery.beat": {"filters": ["routine_tasks"]},
+        "celery.worker.strategy": {"filters": ["routine_tasks"]},
+        "celery.app.trace": {"filters": ["routine_tasks"]},
     },
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.template.loader import render_to_string
+from django.template import Context, Engine
 from django.urls import reverse
 from django.utils import translation
 
@@ -22,6 +22,12 @@ def email_after_commit(*, verification_id: int, template: str, **context: str) -
     jobs.after_commit(
         jobs.SEND_USER_EMAIL, {"verification_id": verification_id, "template": template, **context}
     )
+
+
+def render_text(template_name: str, context: dict[str, Any]) -> str:
+    """A plain-text email template: HTML escaping off, or "O'Brien" would read O&#x27;Brien."""
+    template = Engine.get_default().get_template(template_name)
+    return template.render(Context(context, autoescape=False))
 
 
 def absolute(view_name: str) -> str:
@@ -73,8 +79,8 @@ def render_email(
         if "fix" in extra:
             context["fix"] = _fix_words(extra["fix"])
         context |= links
-        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
-        body = render_to_string(f"emails/{template}.txt", context)
+        subject = render_text(f"emails/{template}_subject.txt", context).strip()
+        body = render_text(f"emails/{template}.txt", context)
     return subject, body
 
 

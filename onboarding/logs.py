@@ -1,0 +1,31 @@
+"""Logging filters named in settings.LOGGING."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+
+class RoutineTasksAtDebug(logging.Filter):
+    """Celery's INFO lines about the beat schedule's own tasks are DEBUG lines.
+
+    Beat sends the webhook heartbeat every 10 s (and the poll and the sweep less often);
+    beat's "Sending due task", the worker's "received" and "succeeded" lines for them would
+    bury everything else. Only INFO is lowered: a routine task that fails or retries is
+    still logged at its own level, and LOG_LEVEL=DEBUG shows them all again.
+    """
+
+    def __init__(self, tasks: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.tasks = tuple(tasks)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or not self._is_routine(record):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+    def _is_routine(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        # Task names end at "[" (its id), " " or ")" (beat's "(kyc.tasks.x)"), never a dot.
+        return any(f"{task}[" in message or f"({task})" in message for task in self.tasks)
