@@ -9,6 +9,7 @@ from the provider's package through the FormSpec or the BankingProvider.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from datetime import date, datetime
@@ -624,6 +625,19 @@ class UploadsForm(JourneyForm):
             "secondary": UPLOAD_SECONDARY[kind],
             "retake_label": UPLOAD_RETAKE[kind],
         }
+
+    def error_still_true(self, name: str, posted_at: str) -> bool:
+        """After POST-redirect-GET: an error about a slot stays true unless a file for it
+        arrived since it was posted (never an error beside "Received"). A slot with an error
+        had no file to send then, so an older one is not shown as received either."""
+        document = self.documents.get(name)
+        if document is None:
+            return True
+        with contextlib.suppress(ValueError):
+            if posted_at and document.created_at > datetime.fromisoformat(posted_at):
+                return False
+        del self.documents[name]
+        return True
 
     @property
     def fresh_warnings(self) -> list[str]:

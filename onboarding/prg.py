@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from cryptography.fernet import InvalidToken
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.utils import timezone
 
 from kyc.fields import decrypt, encrypt
 
@@ -23,7 +25,7 @@ SESSION_KEY = "journey:posted"
 NOT_KEPT = ("csrfmiddlewaretoken",)
 
 
-Errors = list[dict[str, list[str]]]  # per form, in the order the view builds them
+Errors = list[dict[str, Any]]  # per form, in the order the view builds them
 
 
 def form_data(request: HttpRequest) -> tuple[QueryDict | None, Errors]:
@@ -45,20 +47,31 @@ def form_data(request: HttpRequest) -> tuple[QueryDict | None, Errors]:
     return data, errors if isinstance(errors, list) else []
 
 
-def again(request: HttpRequest, bound: Iterable[forms.Form]) -> HttpResponse:
-    """Keep what was posted and its errors, and show them on a GET of the same page."""
-    found = list(bound)
+def again(
+    request: HttpRequest, bound: Iterable[forms.Form], *, drop: Iterable[str] = ()
+) -> HttpResponse:
+    """Keep what was posted (but the fields in `drop`: passwords, answers) and its errors,
+    and show them on a GET of the same page."""
+    found, dropped = list(bound), [name for name in drop if name in request.POST]
     data = request.POST.copy()
-    for name in NOT_KEPT:
+    for name in (*NOT_KEPT, *dropped):
         data.pop(name, None)
     for form in found:
         for kind, document in getattr(form, "documents", {}).items():
             data[f"{kind}_id"] = str(document.pk)  # a file posted without JS, now stored
-    errors = [
-        {name: [str(message) for message in messages] for name, messages in form.errors.items()}
+    kept = [
+        {
+            "errors": {
+                name: [str(message) for message in messages]
+                for name, messages in form.errors.items()
+            },
+            "dropped": dropped,
+            "at": timezone.now().isoformat(),
+            "fresh": list(getattr(form, "fresh_warnings", [])),  # warned files, shown once
+        }
         for form in found
     ]
-    payload = json.dumps({"data": dict(data.lists()), "errors": errors})
+    payload = json.dumps({"data": dict(data.lists()), "errors": kept})
     request.session[SESSION_KEY] = {"path": request.path, "blob": encrypt(payload)}
     response = HttpResponseRedirect(request.get_full_path())
     response.status_code = 303
@@ -66,15 +79,23 @@ def again(request: HttpRequest, bound: Iterable[forms.Form]) -> HttpResponse:
 
 
 def restore_errors(bound: Iterable[forms.Form], kept: Errors) -> None:
-    """Validate again, and put back the kept errors that doing so did not find."""
+    """Validate again, and show each field's errors as they were when it was posted (a
+    provider's refusal or a refused file cannot be found again), unless what they are about
+    has changed since (UploadsForm.error_still_true: a file arrived)."""
     for index, form in enumerate(bound):
         form.is_valid()
-        errors = kept[index] if index < len(kept) and isinstance(kept[index], dict) else {}
+        found = kept[index] if index < len(kept) and isinstance(kept[index], dict) else {}
+        listed = found.get("errors")
+        errors: dict[str, Any] = listed if isinstance(listed, dict) else {}
+        at = str(found.get("at") or "")
+        still_true = getattr(form, "error_still_true", lambda name, at: True)
         for name, messages in errors.items():
-            if name != NON_FIELD_ERRORS and name not in form.fields:
+            if name != NON_FIELD_ERRORS and (name not in form.fields or not still_true(name, at)):
                 continue
-            present = {str(message) for message in form.errors.get(name, [])}
-            for message in messages:
-                if message not in present:
-                    form.add_error(None if name == NON_FIELD_ERRORS else name, message)
-                    present.add(message)
+            form.errors[name] = form.error_class([str(message) for message in messages])
+        for name in found.get("dropped") or []:  # not kept, so "required" again: not true
+            if name not in errors:
+                form.errors.pop(name, None)
+        if hasattr(form, "stored_now"):
+            arrived = getattr(form, "documents", {})
+            form.stored_now = [kind for kind in found.get("fresh") or [] if kind in arrived]

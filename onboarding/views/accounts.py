@@ -9,22 +9,29 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from onboarding.forms import EmailAuthenticationForm, PasswordResetForm, SignupForm
-from onboarding.journey import posted
+from onboarding.prg import again, form_data, restore_errors
 
 
 @sensitive_post_parameters("password1", "password2")
+@never_cache
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("onboarding:start")
-    form = SignupForm(posted(request))
-    if request.method == "POST" and form.is_valid():
+    data, kept = form_data(request)
+    form = SignupForm(data)
+    if request.method == "POST":
+        if not form.is_valid():
+            return again(request, [form], drop=("password1", "password2"))  # never kept
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Your account is ready. Now tell us who you are."))
         return redirect("onboarding:profile")
+    if data is not None:
+        restore_errors([form], kept)
     return render(request, "registration/signup.html", {"form": form})
 
 

@@ -128,4 +128,4 @@ def refused_form_data(
         if info.name in given:
             data[info.form_name] = str(given[info.name])
     on_fields = get_provider(verification.provider).refused_fields(refusal.last_error)
-    return data, [{name: [text] for name, text in on_fields.items()}]
+    return data, [{"errors": {name: [text] for name, text in on_fields.items()}}]

@@ -20,7 +20,8 @@ from kyc.services.challenge import (
 )
 from kyc.services.polling import verification_refresh
 from onboarding.forms import ChallengeForm
-from onboarding.journey import current_verification, posted, provider_error
+from onboarding.journey import current_verification, provider_error
+from onboarding.prg import again, form_data, restore_errors
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +33,14 @@ def questions(request: HttpRequest) -> HttpResponse:
     asked = pending_questions(verification) if verification else []
     if verification is None or not asked:
         return redirect("onboarding:status")
-    form = ChallengeForm(posted(request), questions=asked)
-    if request.method == "POST" and form.is_valid():
+    data, kept = form_data(request)
+    form = ChallengeForm(data, questions=asked)
+    if request.method == "POST" and not form.is_valid():
+        # The answers are never kept, even for the page that shows the errors.
+        return again(request, [form], drop=list(request.POST))
+    if request.method != "POST" and data is not None:
+        restore_errors([form], kept)
+    if request.method == "POST":
         try:
             verification_answer_challenge(
                 verification_id=verification.pk, answers=form.answers(), actor=request.user

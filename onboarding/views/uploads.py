@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kyc.models import CustomerState, Document, Status, Verification
@@ -21,11 +22,11 @@ from onboarding.journey import (
     active_submission,
     current_verification,
     may_upload,
-    posted,
     posted_files,
     upload_kinds,
 )
 from onboarding.phone import phone_offer, photo_step, photo_verification
+from onboarding.prg import again, form_data, restore_errors
 from onboarding.views.start import next_step
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ def _own_verification(request: HttpRequest) -> Verification:
     return verification
 
 
+@never_cache
 @login_required
 def uploads(request: HttpRequest) -> HttpResponse:
     """The files the provider takes (front, back, selfie for DollarPe), for the first submission."""
@@ -50,16 +52,21 @@ def uploads(request: HttpRequest) -> HttpResponse:
     kinds = upload_kinds(verification)
     if not kinds:
         return redirect(next_step(verification))  # this provider takes no file from us
+    data, kept = form_data(request)
     form = UploadsForm(
-        posted(request),
+        data,
         posted_files(request),
         verification=verification,
         kinds=kinds,
         request=request,
     )
-    if request.method == "POST" and form.is_valid() and not form.fresh_warnings:
-        form.send_anyway(request.user)
-        return redirect(next_step(verification))
+    if request.method == "POST":
+        if form.is_valid() and not form.fresh_warnings:  # a warned file is shown once first
+            form.send_anyway(request.user)
+            return redirect(next_step(verification))
+        return again(request, [form])
+    if data is not None:
+        restore_errors([form], kept)
     context = {
         "form": form,
         "verification": verification,

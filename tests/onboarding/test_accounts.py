@@ -43,6 +43,7 @@ def test_sign_up_refuses_a_taken_email_and_weak_or_mismatched_passwords(client):
     response = client.post(
         reverse("onboarding:signup"),
         {"email": "TAKEN@example.com", "password1": "12345678", "password2": "12345679"},
+        follow=True,
     )
     form = response.context["form"]
     assert "already exists" in form.errors["email"][0]
@@ -50,13 +51,14 @@ def test_sign_up_refuses_a_taken_email_and_weak_or_mismatched_passwords(client):
     weak = client.post(
         reverse("onboarding:signup"),
         {"email": "new@example.com", "password1": "12345678", "password2": "12345678"},
+        follow=True,
     )
     assert weak.context["form"].errors["password1"]
     assert get_user_model().objects.count() == 1
 
 
 def test_error_summary_links_to_each_field_with_an_error(client):
-    response = client.post(reverse("onboarding:signup"), {"email": "not-an-email"})
+    response = client.post(reverse("onboarding:signup"), {"email": "not-an-email"}, follow=True)
     html = response.content.decode()
     summary = html[html.index('id="error-summary"') : html.index("</ul>")]
     for field in ("id_email", "id_password1", "id_password2"):

@@ -8,8 +8,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from kyc.fields import decrypt
 from kyc.models import Submission, Verification
 from kyc.tasks import send_user_email
+from onboarding.prg import SESSION_KEY
 from tests.onboarding.conftest import (
     created_verification,
     local_verification,
@@ -287,3 +289,21 @@ def test_a_post_with_errors_is_redirected_and_shown_once(signed_in, user):
     assert page.context["forms"][0]["tax_number"].value() == "ABC"
     again = signed_in.get(FIX)  # shown once: a reload is a fresh form
     assert not again.context["forms"][0].is_bound
+
+
+def test_the_page_after_a_post_with_errors_never_keeps_a_password(client):
+    signup = reverse("onboarding:signup")
+    typed = {"email": "not-an-email", "password1": "secret-words-1", "password2": "other-words"}
+    page = client.post(signup, typed, follow=True)
+    assert page.redirect_chain == [(signup, 303)]
+    html = page.content.decode()
+    assert 'value="not-an-email"' in html  # what was typed is kept...
+    assert "secret-words-1" not in html  # ...but never a password
+    assert "This field is required." not in html  # nor an error that was not true
+    assert "not the same" in html
+    kept = client.post(signup, typed)  # what the session keeps until that GET
+    assert kept.status_code == 303
+    stash = decrypt(client.session[SESSION_KEY]["blob"])
+    assert "not-an-email" in stash
+    assert "secret-words" not in stash
+    assert "other-words" not in stash

@@ -127,12 +127,12 @@ def test_form_errors_are_in_the_language_django_s_own_included(
 ):
     client.cookies[COOKIE] = language
     form = {"email": "asha@example.com", "password1": "x7!kq", "password2": ""}
-    html = client.post(SIGNUP, form).content.decode()
+    html = client.post(SIGNUP, form, follow=True).content.decode()
     assert f'<html lang="{language}">' in html
     assert problem in html
     assert required in html  # the second password, left empty
     form["password2"] = form["password1"]
-    assert too_short in client.post(SIGNUP, form).content.decode()
+    assert too_short in client.post(SIGNUP, form, follow=True).content.decode()
 
 
 # --- emails ---------------------------------------------------------------------------------

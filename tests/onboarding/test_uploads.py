@@ -119,8 +119,9 @@ def test_without_javascript_a_refused_file_shows_its_reason_on_its_field(signed_
             "document_front": SimpleUploadedFile("front.png", images.EXECUTABLE),
             "document_back": SimpleUploadedFile("back.png", images.png()),
         },
+        follow=True,
     )
-    assert response.status_code == 200
+    assert response.redirect_chain == [(URL, 303)]
     errors = response.context["form"].errors
     assert errors["document_front"] == ["The document must be a JPEG, PNG or PDF file."]
     assert errors["selfie"] == ["Add a selfie."]
@@ -137,7 +138,7 @@ def test_without_javascript_a_file_over_the_limit_is_never_stored(
     settings.DOCUMENT_MAX_BYTES = 200 * 1024
     verification = created_verification(user)
     big = b"\x89PNG\r\n\x1a\n" + bytes(300 * 1024)
-    response = signed_in.post(URL, {"selfie": SimpleUploadedFile("big.png", big)})
+    response = signed_in.post(URL, {"selfie": SimpleUploadedFile("big.png", big)}, follow=True)
     assert response.context["form"].errors["selfie"] == [
         "This file is larger than the limit of 200 KB."
     ]
@@ -165,8 +166,9 @@ def test_an_id_of_another_users_document_is_not_accepted(client, emulator):
             "document_back": SimpleUploadedFile("b.jpg", images.jpeg()),
             "selfie_id": str(stranger_document.pk),
         },
+        follow=True,
     )
-    assert response.status_code == 200
+    assert response.redirect_chain == [(URL, 303)]
     assert response.context["form"].errors["selfie"] == [
         "We do not have this file. Please add it again."
     ]
