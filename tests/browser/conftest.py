@@ -37,3 +37,14 @@ def page(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def dollarpe_app(live_server: Any, emulator: Any, celery_worker: Any, settings: Any) -> str:
+    """The live app with the DollarPe emulator calling it back and a real worker; the status
+    page asks every second."""
+    from tests.onboarding.browser_steps import connect
+
+    settings.STATUS_POLL_SECONDS = 1
+    connect(live_server.url)
+    return str(live_server.url)

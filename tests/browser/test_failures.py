@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 from kyc.models import Verification
 from tests.onboarding.browser_steps import (
     DECISION,
-    connect,
     fill_details,
     fill_profile,
+    phone_number,
     screenshot,
     sign_up,
     upload_documents,
@@ -25,20 +25,14 @@ from tests.support.waiting import wait_for
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def phone() -> str:
-    return "98" + "".join(random.choice("123456789") for _ in range(8))
-
-
 @pytest.fixture
-def app(live_server, emulator, celery_worker, settings):
-    settings.STATUS_POLL_SECONDS = 1
-    connect(live_server.url)
-    return live_server.url
+def app(dollarpe_app):
+    return dollarpe_app
 
 
 def to_details(page, app) -> str:
     email = sign_up(page, app)
-    fill_profile(page, phone())
+    fill_profile(page, phone_number())
     upload_documents(page)
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/verify/details/")
@@ -47,8 +41,7 @@ def to_details(page, app) -> str:
 
 def test_a_terminal_failure_says_our_team_will_contact_you_on_the_page_and_in_the_email(page, app):
     email = to_details(page, app)
-    page.get_by_label("Date of birth", exact=True).fill("1900-01-01")  # the emulator: KYC_FAILED
-    fill_details_keeping_dob(page)
+    fill_details(page, "ABCPE1234F", dob="1900-01-01")  # the emulator: KYC_FAILED
     title = page.locator(".status__title")
     expect(title).to_have_text("We could not verify your identity", timeout=DECISION)
     panel = page.locator(".status")
@@ -68,23 +61,6 @@ def test_a_terminal_failure_says_our_team_will_contact_you_on_the_page_and_in_th
     assert f"Your reference: {reference}" in body
     assert "correct" not in body
     assert "/verify/fix/" not in body
-
-
-def fill_details_keeping_dob(page) -> None:
-    """fill_details, but with the date of birth already typed."""
-    dob = page.get_by_label("Date of birth", exact=True).input_value()
-    original = page.get_by_label("Date of birth", exact=True).fill
-    page.get_by_label("Address line 1", exact=True).fill("12 MG Road")
-    page.get_by_label("Town or city", exact=True).fill("Bengaluru")
-    page.get_by_label("PIN or postal code", exact=True).fill("560001")
-    original(dob)
-    page.get_by_label("PAN (tax number)", exact=True).fill("ABCPE1234F")
-    page.get_by_label("Identity document", exact=True).select_option("PASSPORT")
-    page.get_by_label("Document number", exact=True).fill("J8369854")
-    page.get_by_label("Income range", exact=True).fill("5-10L")
-    page.get_by_label("Profession", exact=True).fill("Engineer")
-    page.get_by_role("button", name="Send for verification").click()
-    page.wait_for_url("**/verify/status/")
 
 
 def test_a_refused_submission_shows_why_on_the_field_and_keeps_what_was_typed(page, app):

@@ -4,17 +4,15 @@ real Celery worker, the S3 emulator and the DollarPe emulator (decisions come ba
 
 from __future__ import annotations
 
-import random
-
 import pytest
 from playwright.sync_api import expect
 
 from kyc.models import BankAccount, Document, Verification
 from tests.onboarding.browser_steps import (
     DECISION,
-    connect,
     fill_details,
     fill_profile,
+    phone_number,
     sign_up,
     upload,
     upload_documents,
@@ -24,20 +22,14 @@ from tests.support import images
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def phone() -> str:
-    return "98" + "".join(random.choice("123456789") for _ in range(8))
-
-
 @pytest.fixture
-def app(live_server, emulator, celery_worker, settings):
-    settings.STATUS_POLL_SECONDS = 1
-    connect(live_server.url)
-    return live_server.url
+def app(dollarpe_app):
+    return dollarpe_app
 
 
 def test_happy_path_to_verified_with_a_bank_account(page, app):
     email = sign_up(page, app)
-    fill_profile(page, phone())
+    fill_profile(page, phone_number())
     upload_documents(page)
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/verify/details/")
@@ -62,7 +54,7 @@ def test_happy_path_to_verified_with_a_bank_account(page, app):
 
 def test_tax_failure_fixed_by_resubmitting_the_tax_number(page, app):
     sign_up(page, app)
-    fill_profile(page, phone())
+    fill_profile(page, phone_number())
     upload_documents(page)
     page.get_by_role("button", name="Continue").click()
     fill_details(page, "ABCPE0000F")  # the emulator's magic PAN: TAX_VERIFICATION_FAILED
@@ -83,7 +75,7 @@ def test_tax_failure_fixed_by_resubmitting_the_tax_number(page, app):
 
 def test_an_invalid_upload_is_refused_with_its_message(page, app):
     sign_up(page, app)
-    fill_profile(page, phone())
+    fill_profile(page, phone_number())
     upload(page, "id_document_front", images.EXECUTABLE, "id-card.png", "image/png")
     error = page.locator("[data-kind=document_front] [data-upload-error]")
     expect(error).to_have_text("The document must be a JPEG, PNG or PDF file.")

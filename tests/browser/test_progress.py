@@ -20,7 +20,6 @@ from tests.browser.test_rebilly_journey import continue_to_gatherer, upload
 from tests.browser.test_rebilly_journey import fill_profile as fill_rebilly_profile
 from tests.onboarding.browser_steps import (
     DECISION,
-    connect,
     log_in,
     screenshot,
     sign_up,
@@ -39,10 +38,8 @@ DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
-def app(live_server, emulator, celery_worker, settings):
-    settings.STATUS_POLL_SECONDS = 1
-    connect(live_server.url)
-    return live_server.url
+def app(dollarpe_app):
+    return dollarpe_app
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ allowed by the bucket, the webhook registered with the emulator, and what a pers
 from __future__ import annotations
 
 import os
+import random
 import uuid
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,11 @@ def screenshot(page: Any, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def phone_number() -> str:
+    """A new Indian mobile number: the emulator refuses one already registered."""
+    return "98" + "".join(random.choice("123456789") for _ in range(8))
 
 
 def file(name: str, content: bytes, mime: str) -> dict[str, Any]:
@@ -89,11 +95,11 @@ def upload_documents(page: Any) -> None:
         received.filter(has_text="Received. It is a readable").wait_for()
 
 
-def fill_details(page: Any, tax_number: str) -> None:
+def fill_details(page: Any, tax_number: str, dob: str = "1990-04-01") -> None:
     page.get_by_label("Address line 1", exact=True).fill("12 MG Road")
     page.get_by_label("Town or city", exact=True).fill("Bengaluru")
     page.get_by_label("PIN or postal code", exact=True).fill("560001")
-    page.get_by_label("Date of birth", exact=True).fill("1990-04-01")
+    page.get_by_label("Date of birth", exact=True).fill(dob)
     page.get_by_label("PAN (tax number)", exact=True).fill(tax_number)
     page.get_by_label("Identity document", exact=True).select_option("PASSPORT")
     page.get_by_label("Document number", exact=True).fill("J8369854")
