@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -273,6 +274,17 @@ class ProfileForm(JourneyForm):
 
 
 # --- KYC details ------------------------------------------------------------------------------
+# The address fields and the keys of the structured address they are sent as.
+ADDRESS_KEYS = {
+    "address_line1": "line1",
+    "address_line2": "line2",
+    "city": "city",
+    "region": "region",
+    "postal_code": "postal_code",
+    "address_country": "country",
+}
+
+
 class AddressForm(JourneyForm):
     """The residential address, kept structured (each provider writes it its own way)."""
 
@@ -312,15 +324,9 @@ class AddressForm(JourneyForm):
 
     def address(self) -> dict[str, str]:
         data = self.cleaned_data
-        values = {
-            "line1": data["address_line1"],
-            "line2": data.get("address_line2") or "",
-            "city": data["city"],
-            "region": data.get("region") or "",
-            "postal_code": data["postal_code"],
-            "country": data["address_country"],
+        return {
+            key: " ".join(str(data.get(name) or "").split()) for name, key in ADDRESS_KEYS.items()
         }
-        return {key: " ".join(str(value).split()) for key, value in values.items()}
 
 
 class DocumentNumberMixin(forms.Form):
@@ -508,45 +514,51 @@ class ChallengeForm(JourneyForm):
 
 
 # --- Uploads ----------------------------------------------------------------------------------
-UPLOAD_LABELS: dict[str, Any] = {
-    Document.Kind.FRONT: _("Front of your identity document"),
-    Document.Kind.BACK: _("Back of your identity document"),
-    Document.Kind.SELFIE: _("A photo of your face (selfie)"),
-}
-UPLOAD_HINTS: dict[str, Any] = {
-    Document.Kind.FRONT: _("A photo or scan: JPEG, PNG or PDF."),
-    Document.Kind.BACK: _("A photo or scan: JPEG, PNG or PDF."),
-    Document.Kind.SELFIE: _("Look straight at the camera, in good light. JPEG or PNG."),
-}
-UPLOAD_ACCEPT: dict[str, str] = {
-    Document.Kind.FRONT: "image/jpeg,image/png,application/pdf",
-    Document.Kind.BACK: "image/jpeg,image/png,application/pdf",
-    Document.Kind.SELFIE: "image/jpeg,image/png",
-}
-UPLOAD_CAMERA: dict[str, str] = {
-    Document.Kind.FRONT: "environment",
-    Document.Kind.BACK: "environment",
-    Document.Kind.SELFIE: "user",
-}
-UPLOAD_PRIMARY: dict[str, Any] = {
-    Document.Kind.FRONT: _("Take a photo of the front"),
-    Document.Kind.BACK: _("Take a photo of the back"),
-    Document.Kind.SELFIE: _("Take a selfie"),
-}
-UPLOAD_SECONDARY: dict[str, Any] = {
-    Document.Kind.FRONT: _("Or choose a photo or a PDF from this device"),
-    Document.Kind.BACK: _("Or choose a photo or a PDF from this device"),
-    Document.Kind.SELFIE: _("Or choose a photo from this device"),
-}
-UPLOAD_RETAKE: dict[str, Any] = {
-    Document.Kind.FRONT: _("Take another photo of the front"),
-    Document.Kind.BACK: _("Take another photo of the back"),
-    Document.Kind.SELFIE: _("Take another selfie"),
-}
-MISSING: dict[str, Any] = {
-    Document.Kind.FRONT: _("Add a photo or scan of the front of your document."),
-    Document.Kind.BACK: _("Add a photo or scan of the back of your document."),
-    Document.Kind.SELFIE: _("Add a selfie."),
+@dataclass(frozen=True)
+class UploadSlot:
+    """What the photo step says and takes for one kind of file."""
+
+    label: Any
+    hint: Any
+    accept: str  # the file picker's types
+    camera: str  # which camera a phone opens: the back one for a document, the front one
+    primary: Any  # the camera control's label
+    secondary: Any  # the file picker's label
+    retake: Any
+    missing: Any  # the error when no file was given
+
+
+UPLOAD_SLOTS: dict[str, UploadSlot] = {
+    Document.Kind.FRONT: UploadSlot(
+        label=_("Front of your identity document"),
+        hint=_("A photo or scan: JPEG, PNG or PDF."),
+        accept="image/jpeg,image/png,application/pdf",
+        camera="environment",
+        primary=_("Take a photo of the front"),
+        secondary=_("Or choose a photo or a PDF from this device"),
+        retake=_("Take another photo of the front"),
+        missing=_("Add a photo or scan of the front of your document."),
+    ),
+    Document.Kind.BACK: UploadSlot(
+        label=_("Back of your identity document"),
+        hint=_("A photo or scan: JPEG, PNG or PDF."),
+        accept="image/jpeg,image/png,application/pdf",
+        camera="environment",
+        primary=_("Take a photo of the back"),
+        secondary=_("Or choose a photo or a PDF from this device"),
+        retake=_("Take another photo of the back"),
+        missing=_("Add a photo or scan of the back of your document."),
+    ),
+    Document.Kind.SELFIE: UploadSlot(
+        label=_("A photo of your face (selfie)"),
+        hint=_("Look straight at the camera, in good light. JPEG or PNG."),
+        accept="image/jpeg,image/png",
+        camera="user",
+        primary=_("Take a selfie"),
+        secondary=_("Or choose a photo from this device"),
+        retake=_("Take another selfie"),
+        missing=_("Add a selfie."),
+    ),
 }
 
 
@@ -579,16 +591,17 @@ class UploadsForm(JourneyForm):
                 self.documents[kind] = found
 
     def _add_fields(self, kind: str) -> None:
+        slot = UPLOAD_SLOTS[kind]
         self.fields[kind] = forms.FileField(
-            label=UPLOAD_LABELS[kind],
+            label=slot.label,
             required=False,
-            help_text=UPLOAD_HINTS[kind],
-            widget=forms.FileInput(attrs={"accept": UPLOAD_ACCEPT[kind]}),
+            help_text=slot.hint,
+            widget=forms.FileInput(attrs={"accept": slot.accept}),
         )
         self.fields[f"{kind}_camera"] = forms.FileField(
-            label=UPLOAD_PRIMARY[kind],
+            label=slot.primary,
             required=False,
-            widget=forms.FileInput(attrs={"accept": "image/*", "capture": UPLOAD_CAMERA[kind]}),
+            widget=forms.FileInput(attrs={"accept": "image/*", "capture": slot.camera}),
         )
         self.fields[f"{kind}_id"] = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -621,9 +634,9 @@ class UploadsForm(JourneyForm):
             "document": document,
             "received": receipt(document) if document else "",
             "warned": bool(document and warnings_of(document.quality)),
-            "capture": UPLOAD_CAMERA[kind],
-            "secondary": UPLOAD_SECONDARY[kind],
-            "retake_label": UPLOAD_RETAKE[kind],
+            "capture": UPLOAD_SLOTS[kind].camera,
+            "secondary": UPLOAD_SLOTS[kind].secondary,
+            "retake_label": UPLOAD_SLOTS[kind].retake,
         }
 
     def error_still_true(self, name: str, posted_at: str) -> bool:
@@ -673,7 +686,7 @@ class UploadsForm(JourneyForm):
         elif cleaned.get(f"{kind}_id"):
             self._use_uploaded(kind, str(cleaned[f"{kind}_id"]))
         if kind not in self.documents and kind not in self.errors:
-            self.add_error(kind, MISSING[kind])
+            self.add_error(kind, UPLOAD_SLOTS[kind].missing)
 
     def _store(self, kind: str, upload: Any) -> None:
         self.documents.pop(kind, None)

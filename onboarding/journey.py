@@ -113,9 +113,11 @@ def sent_data(verification: Verification) -> dict[str, Any]:
     return latest_kyc_data(verification.submissions.filter(state=Submission.State.SENT))
 
 
-def what_was_sent(verification: Verification, kind: FixKind) -> list[tuple[str, str]]:
-    """The part that failed as it was sent, identity numbers masked: (label, value) rows."""
-    data = sent_data(verification)
+def what_was_sent(
+    verification: Verification, kind: FixKind, data: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """The part that failed as it was sent (`data`: sent_data), identity numbers masked:
+    (label, value) rows."""
     words = words_of(verification)
     rows: list[tuple[str, str]] = []
     if kind == FixKind.TAX and data.get("tax_number"):

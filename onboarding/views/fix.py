@@ -63,8 +63,9 @@ def fix(request: HttpRequest) -> HttpResponse:
         base["team_reason"] = TEAM_REASONS.get(verification.failure_reason, "")
         return render(request, "onboarding/fix_team.html", base)
     data, kept = form_data(request)
+    sent = sent_data(verification)  # what the provider has: shown, and sent again with a fix
     try:
-        forms = _forms(request, data, verification, kind)
+        forms = _forms(request, data, verification, kind, sent)
     except InvalidResponseError:
         return provider_error_page(request, malformed=True)
     except ProviderError as error:
@@ -84,7 +85,7 @@ def fix(request: HttpRequest) -> HttpResponse:
         "failed_part": failed_part(kind, words),
         "fix_action": fix_action(kind, words),
         "causes": causes(kind, verification),
-        "sent": what_was_sent(verification, kind),
+        "sent": what_was_sent(verification, kind, sent),
     }
     if fix_uploads(verification, kind):  # a page that asks for photos
         context["phone_offer"] = phone_offer(request, verification, "fix")
@@ -92,7 +93,11 @@ def fix(request: HttpRequest) -> HttpResponse:
 
 
 def _forms(
-    request: HttpRequest, data: QueryDict | None, verification: Verification, kind: FixKind
+    request: HttpRequest,
+    data: QueryDict | None,
+    verification: Verification,
+    kind: FixKind,
+    sent: dict[str, Any],
 ) -> list[JourneyForm]:
     found: list[JourneyForm] = []
     tax_id = get_provider(verification.provider).tax_id
@@ -101,17 +106,18 @@ def _forms(
     if kind == FixKind.ADDITIONAL_INFO:
         found.append(AdditionalInfoFixForm(data, plan=form_plan(verification)))
     if kind == FixKind.DOCUMENT:
-        found.append(_document_form(data, verification))
+        found.append(_document_form(data, verification, sent))
     files = fix_uploads(verification, kind)
     if files:
         found.append(_uploads(request, data, verification, files))
     return found
 
 
-def _document_form(data: QueryDict | None, verification: Verification) -> DocumentFixForm:
+def _document_form(
+    data: QueryDict | None, verification: Verification, sent: dict[str, Any]
+) -> DocumentFixForm:
     """The document's fields, pre-filled with what was sent; the address the provider has
     goes with them (asked only if it never got one)."""
-    sent = sent_data(verification)
     initial = {name: sent[name] for name in ("document_type", "document_number") if sent.get(name)}
     has_address = bool(sent.get("address") or sent.get("full_address"))
     form_class = DocumentFixForm if has_address else DocumentAndAddressFixForm

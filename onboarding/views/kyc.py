@@ -18,7 +18,7 @@ from kyc.providers.registry import get_provider
 from kyc.services.customers import verification_form_spec
 from kyc.services.submissions import SubmissionRefused, submission_create
 from onboarding.formbuilder import FormPlan, plan_form
-from onboarding.forms import KycForm
+from onboarding.forms import ADDRESS_KEYS, KycForm
 from onboarding.journey import (
     active_submission,
     current_verification,
@@ -37,17 +37,6 @@ def form_plan(verification: Verification) -> FormPlan:
     """The provider's form for this customer; raises ProviderError (InvalidResponseError
     when the configuration cannot make a form)."""
     return plan_form(verification_form_spec(verification=verification))
-
-
-# The form's address fields and the keys of the structured address they are sent as.
-ADDRESS_FIELDS = {
-    "address_line1": "line1",
-    "address_line2": "line2",
-    "city": "city",
-    "region": "region",
-    "postal_code": "postal_code",
-    "address_country": "country",
-}
 
 
 @never_cache
@@ -118,7 +107,7 @@ def refused_form_data(
     data = QueryDict(mutable=True)
     address = sent.get("address")
     address = address if isinstance(address, dict) else {}
-    for name, key in ADDRESS_FIELDS.items():
+    for name, key in ADDRESS_KEYS.items():
         data[name] = str(address.get(key) or "")
     for name in ("dob", "document_type", "document_number", "tax_number"):
         if sent.get(name):
