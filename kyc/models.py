@@ -347,7 +347,10 @@ class ProviderDocument(models.Model):
     reason_text = models.CharField(max_length=255, blank=True)  # the provider's, for staff
     # How the applicant sees it named ("Passport") and, when refused, why in plain words.
     label = models.CharField(max_length=100, blank=True)
-    user_text = models.CharField(max_length=255, blank=True)
+    user_text = models.CharField(max_length=255, blank=True)  # in the worker's words, for staff
+    # Set by kyc.services.wording.word_documents: the two above in the reader's language.
+    shown_label: str
+    shown_refusal: str
     attempts_left = models.PositiveSmallIntegerField(null=True, blank=True)
     revision = models.BigIntegerField(null=True, blank=True)
     reviewed_by_staff = models.BooleanField(default=False)

@@ -43,7 +43,13 @@ from kyc.services.corrections import fix_kind, fixable, may_hand_off
 from kyc.services.customers import routing_frozen, verification_form_spec
 from kyc.services.staff import latest_kyc_data
 from kyc.services.submissions import ACTIVE
-from kyc.services.wording import TEAM_REASONS, failed_part, fix_action, support_details
+from kyc.services.wording import (
+    TEAM_REASONS,
+    failed_part,
+    fix_action,
+    support_details,
+    word_documents,
+)
 from onboarding.formbuilder import humanise
 
 logger = logging.getLogger(__name__)
@@ -360,7 +366,9 @@ def current_documents(verification: Verification) -> list[ProviderDocument]:
     newest: dict[str, ProviderDocument] = {}
     for row in rows.order_by("-created_at", "-pk"):
         newest.setdefault(row.type, row)
-    return sorted(newest.values(), key=lambda row: APPLICANT_DOCUMENTS.index(row.type))
+    documents = sorted(newest.values(), key=lambda row: APPLICANT_DOCUMENTS.index(row.type))
+    word_documents(verification, documents)
+    return documents
 
 
 def hosted_documents(verification: Verification) -> list[str]:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from django.core.checks import CheckMessage
     from django.utils.functional import _StrOrPromise as StrOrPromise
 
-    from kyc.models import BankAccount, Submission, Verification
+    from kyc.models import BankAccount, ProviderDocument, Submission, Verification
     from kyc.providers.errors import PermanentProviderError
 
 Collection = Literal["in_app", "hosted"]
@@ -373,6 +373,11 @@ class DocumentReviewProvider(Protocol):
 
     def rejection_choices(self) -> list[tuple[str, str]]:
         """(the provider's reason code, its label for staff) a refusal may give."""
+        ...
+
+    def document_words(self, document: ProviderDocument) -> tuple[str, str]:
+        """The document's name and, when refused, why, in the active language: worded from
+        the codes stored, so an applicant reads them in their language, not the worker's."""
         ...
 
 

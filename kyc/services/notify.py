@@ -13,7 +13,7 @@ from kyc import jobs
 from kyc.models import FixKind, Verification
 from kyc.providers.registry import get_provider
 from kyc.services.corrections import fix_kind, fixable, may_hand_off
-from kyc.services.wording import TEAM_REASONS, failed_part, support_details
+from kyc.services.wording import TEAM_REASONS, failed_part, support_details, word_documents
 
 
 def email_after_commit(*, verification_id: int, template: str, **context: str) -> None:
@@ -46,14 +46,19 @@ def email_context(verification: Verification) -> dict[str, Any]:
         "fixable": fixable(verification),
         # Back to the provider's pages: to start again, or to send a refused document anew.
         "hand_off": may_hand_off(verification),
-        "refused": [
-            d.user_text
-            for d in verification.provider_documents.filter(
-                status="rejected", case_id=verification.provider_case_id
-            ).order_by("-pk")[:3]
-            if d.user_text
-        ],
+        "refused": refused_documents(verification),
     }
+
+
+def refused_documents(verification: Verification) -> list[str]:
+    """Why the newest refused documents were refused, in the email's language."""
+    documents = list(
+        verification.provider_documents.filter(
+            status="rejected", case_id=verification.provider_case_id
+        ).order_by("-pk")[:3]
+    )
+    word_documents(verification, documents)
+    return [d.shown_refusal for d in documents if d.shown_refusal]
 
 
 def email_language(verification: Verification) -> str:

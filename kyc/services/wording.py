@@ -8,8 +8,9 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from kyc.models import FailureReason, FixKind, Verification
-from kyc.providers.interface import Words
+from kyc.models import FailureReason, FixKind, ProviderDocument, Verification
+from kyc.providers.interface import DocumentReviewProvider, Words
+from kyc.providers.registry import get_provider
 
 # What failed, in words, and what the fix form asks for ({tax_id}: the provider's name for
 # the tax number, e.g. PAN).
@@ -32,6 +33,17 @@ TEAM_REASONS: dict[str, Any] = {
     FailureReason.UNDERAGE: _("You must be of legal age to open an account."),
     FailureReason.ATTEMPTS_EXHAUSTED: _("All the attempts to send a document were used."),
 }
+
+
+def word_documents(verification: Verification, documents: list[ProviderDocument]) -> None:
+    """Give each document its name and refusal in the active language (`shown_label`,
+    `shown_refusal`): the stored texts are the worker's, kept for staff."""
+    provider = get_provider(verification.provider)
+    for document in documents:
+        if isinstance(provider, DocumentReviewProvider):
+            document.shown_label, document.shown_refusal = provider.document_words(document)
+        else:
+            document.shown_label, document.shown_refusal = document.label, document.user_text
 
 
 def failed_part(kind: FixKind, words: Words) -> str:

@@ -386,3 +386,29 @@ def test_restarts_are_limited(rebilly, settings):
     assert (verification.status, verification.corrections_used) == (Status.FAILED, 1)
     assert len(requests_of(rebilly, verification.client_reference_id)) == 2
     assert "Our team will contact you" in client.get(reverse("onboarding:status")).content.decode()
+
+
+def test_a_refused_document_is_worded_in_the_applicants_language_not_the_workers(
+    rebilly, django_capture_on_commit_callbacks, eager_tasks, settings
+):
+    # The worker reads the refusal (in English); the applicant chose Hindi: the page and the
+    # email say it in Hindi, and the stored text stays the worker's, for staff.
+    verification = applicant()
+    Verification.objects.filter(pk=verification.pk).update(language="hi")
+    gatherer = hand_off(verification).url
+    outcomes = {"identity-proof": "reject:document-expired", "address-proof": "accept"}
+    rebilly.gatherer_submit(gatherer, outcomes)
+    decided(rebilly, Verification.objects.get().provider_case_id)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        verification_refresh(verification_id=verification.pk)
+    refused = ProviderDocument.objects.get(verification=verification, status="rejected")
+    assert "was refused: it has expired" in refused.user_text
+    hindi = "अस्वीकार कर दिया गया: इसकी वैधता समाप्त हो चुकी है"
+    (email,) = mail.outbox
+    assert hindi in email.body
+    client = signed_in(verification)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "hi"
+    page = client.get(reverse("onboarding:status")).content.decode()
+    assert hindi in page
+    assert "was refused" not in page

@@ -259,6 +259,13 @@ class RebillyProvider:
         """The reasons staff may give when refusing a document [SPEC rejection types]."""
         return [(code, code.replace("-", " ").capitalize()) for code in words.REFUSALS]
 
+    @staticmethod
+    def document_words(document: ProviderDocument) -> tuple[str, str]:
+        label = words.label(document.type, document.subtype)
+        if document.status != ProviderDocument.State.REJECTED:
+            return label, ""
+        return label, words.refusal(label, document.provider_reason or "other", document.reason)
+
     # --- webhooks ----------------------------------------------------------------------------
     def authenticate_webhook(
         self, headers: Mapping[str, str], body: bytes, *, remote_addr: str | None
