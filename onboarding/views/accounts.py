@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from onboarding.forms import EmailAuthenticationForm, PasswordResetForm, SignupForm
 from onboarding.prg import again, form_data, restore_errors
+from onboarding.views.language import restore_language
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -38,6 +39,9 @@ def signup(request: HttpRequest) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:
+        return restore_language(self.request, super().form_valid(form), form.get_user())
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.translation import gettext as _
@@ -9,6 +11,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from kyc.services.customers import verification_set_language
+from kyc.services.notify import user_language
 
 
 @require_POST
@@ -24,4 +27,24 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = django_set_language(request)
     if request.user.is_authenticated:
         verification_set_language(user=request.user, language=language)
+    return response
+
+
+def restore_language(request: HttpRequest, response: HttpResponse, user: Any) -> HttpResponse:
+    """Signing in on a device where no language was chosen brings back the account's
+    choice; a choice made on this device (the cookie) stands."""
+    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) in dict(settings.LANGUAGES):
+        return response
+    language = user_language(user)
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
     return response

@@ -36,6 +36,7 @@ from onboarding.phone import (
     photo_slots,
     received,
 )
+from onboarding.views.language import restore_language
 from onboarding.views.start import next_step
 
 # Where "Email me the link" goes back to.
@@ -72,7 +73,7 @@ def phone_open(request: HttpRequest, token: str) -> HttpResponse:
         if link is None:
             return gone(request, known=phone_link_find(token=token) is not None)
         phone_start(request, link)
-        return redirect("onboarding:phone_photos")
+        return restore_language(request, redirect("onboarding:phone_photos"), link.verification.user)
     found = phone_link_find(token=token)
     if found is None or not phone_link_live(found):
         return gone(request, known=found is not None)

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from kyc.models import Verification
 from kyc.tasks import send_user_email
-from tests.onboarding.conftest import local_verification, profile_data
+from tests.onboarding.conftest import PASSWORD, local_verification, profile_data
 
 pytestmark = pytest.mark.django_db
 SWITCH = reverse("set_language")
@@ -84,6 +84,32 @@ def test_a_signed_in_users_choice_is_kept_on_the_verification(signed_in, user):
     switch(signed_in, "ta")
     verification.refresh_from_db()
     assert verification.language == "ta"
+
+
+def log_in(client, user):
+    return client.post(LOGIN, {"username": user.email, "password": PASSWORD})
+
+
+def test_logging_in_on_a_new_device_brings_back_the_accounts_language(client, user):
+    local_verification(user, language="ta")
+    response = log_in(client, user)
+    assert response.status_code == 302
+    assert response.cookies[COOKIE].value == "ta"
+    assert '<html lang="ta"' in page(client, reverse("home"))
+
+
+def test_a_language_chosen_on_this_device_stands_at_log_in(client, user):
+    local_verification(user, language="ta")
+    switch(client, "hi")
+    response = log_in(client, user)
+    assert response.status_code == 302
+    assert COOKIE not in response.cookies  # the device's own choice, untouched
+    assert '<html lang="hi"' in page(client, reverse("home"))
+
+
+def test_without_a_language_on_the_account_log_in_sets_none(client, user):
+    local_verification(user)
+    assert COOKIE not in log_in(client, user).cookies
 
 
 def test_a_new_verification_takes_the_language_of_the_pages(signed_in, user, emulator):

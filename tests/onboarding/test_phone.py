@@ -17,6 +17,7 @@ import pytest
 import requests
 import segno
 from django.contrib.contenttypes.models import ContentType
+from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -142,6 +143,14 @@ def test_opening_the_link_changes_nothing_until_the_button_is_pressed(client, us
     link.refresh_from_db()
     assert link.used_at is None
     assert MARKER not in client.session
+
+
+def test_the_phone_opens_in_the_language_the_applicant_chose(user):
+    verification = local_verification(user, language="hi")
+    phone = phone_for(verification)
+    assert phone.cookies[settings.LANGUAGE_COOKIE_NAME].value == "hi"
+    html = phone.get(reverse("onboarding:phone_photos")).content.decode()
+    assert '<html lang="hi"' in html
 
 
 def test_a_used_link_is_gone_and_changes_nothing(client, user):
