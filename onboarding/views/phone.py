@@ -73,7 +73,8 @@ def phone_open(request: HttpRequest, token: str) -> HttpResponse:
         if link is None:
             return gone(request, known=phone_link_find(token=token) is not None)
         phone_start(request, link)
-        return restore_language(request, redirect("onboarding:phone_photos"), link.verification.user)
+        photos = redirect("onboarding:phone_photos")
+        return restore_language(request, photos, link.verification.user)
     found = phone_link_find(token=token)
     if found is None or not phone_link_live(found):
         return gone(request, known=found is not None)
