@@ -36,6 +36,7 @@ from kyc.services.notify import user_language
 from onboarding.capture import receipt
 from onboarding.countries import alpha_2, default_country, likely_first_choices
 from onboarding.formbuilder import FormPlan, SpecFormMixin
+from onboarding.prg import Kept
 from onboarding.uploads import too_large
 
 DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{4,30}$")
@@ -562,7 +563,7 @@ UPLOAD_SLOTS: dict[str, UploadSlot] = {
 }
 
 
-class UploadsForm(JourneyForm):
+class UploadsForm(Kept, JourneyForm):
     """Document files: uploaded already by the browser (an id), or posted with this form.
 
     With JavaScript the file goes straight to the bucket and only its id is posted; without,
@@ -638,6 +639,20 @@ class UploadsForm(JourneyForm):
             "secondary": UPLOAD_SLOTS[kind].secondary,
             "retake_label": UPLOAD_SLOTS[kind].retake,
         }
+
+    # --- across POST-redirect-GET (onboarding.prg) ---------------------------------------
+    def kept_data(self) -> dict[str, str]:
+        """A file posted without JS is stored by now: the GET binds it by its id."""
+        return {f"{kind}_id": str(document.pk) for kind, document in self.documents.items()}
+
+    def kept_state(self) -> dict[str, Any]:
+        return {"fresh": self.fresh_warnings}  # warned files, shown once
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        fresh = state.get("fresh")
+        self.stored_now = (
+            [k for k in fresh if k in self.documents] if isinstance(fresh, list) else []
+        )
 
     def error_still_true(self, name: str, posted_at: str) -> bool:
         """After POST-redirect-GET: an error about a slot stays true unless a file for it

@@ -28,6 +28,33 @@ NOT_KEPT = ("csrfmiddlewaretoken",)
 Errors = list[dict[str, Any]]  # per form, in the order the view builds them
 
 
+class Kept:
+    """What a form keeps across the redirect beyond what was typed and its errors: by
+    default nothing. A form with state of its own (UploadsForm: files the POST stored)
+    overrides these."""
+
+    def kept_data(self) -> dict[str, str]:
+        """Values to bind on the GET that were not typed (e.g. a file, now stored, by id)."""
+        return {}
+
+    def kept_state(self) -> dict[str, Any]:
+        return {}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Given back what kept_state() returned, after validating again."""
+
+    def error_still_true(self, name: str, posted_at: str) -> bool:
+        """Whether an error kept for field `name`, posted at `posted_at`, still holds."""
+        return True
+
+
+_PLAIN = Kept()
+
+
+def _kept(form: forms.Form) -> Kept:
+    return form if isinstance(form, Kept) else _PLAIN
+
+
 def form_data(request: HttpRequest) -> tuple[QueryDict | None, Errors]:
     """The data to bind: this POST's, or the one kept for this page by `again` (with the
     errors that validating it again cannot bring back: the provider's, a refused file's)."""
@@ -57,8 +84,7 @@ def again(
     for name in (*NOT_KEPT, *dropped):
         data.pop(name, None)
     for form in found:
-        for kind, document in getattr(form, "documents", {}).items():
-            data[f"{kind}_id"] = str(document.pk)  # a file posted without JS, now stored
+        data.update(_kept(form).kept_data())
     kept = [
         {
             "errors": {
@@ -67,7 +93,7 @@ def again(
             },
             "dropped": dropped,
             "at": timezone.now().isoformat(),
-            "fresh": list(getattr(form, "fresh_warnings", [])),  # warned files, shown once
+            "state": _kept(form).kept_state(),
         }
         for form in found
     ]
@@ -81,21 +107,22 @@ def again(
 def restore_errors(bound: Iterable[forms.Form], kept: Errors) -> None:
     """Validate again, and show each field's errors as they were when it was posted (a
     provider's refusal or a refused file cannot be found again), unless what they are about
-    has changed since (UploadsForm.error_still_true: a file arrived)."""
+    has changed since (Kept.error_still_true: e.g. a file arrived)."""
     for index, form in enumerate(bound):
         form.is_valid()
+        hooks = _kept(form)
         found = kept[index] if index < len(kept) and isinstance(kept[index], dict) else {}
         listed = found.get("errors")
         errors: dict[str, Any] = listed if isinstance(listed, dict) else {}
         at = str(found.get("at") or "")
-        still_true = getattr(form, "error_still_true", lambda name, at: True)
         for name, messages in errors.items():
-            if name != NON_FIELD_ERRORS and (name not in form.fields or not still_true(name, at)):
+            if name != NON_FIELD_ERRORS and (
+                name not in form.fields or not hooks.error_still_true(name, at)
+            ):
                 continue
             form.errors[name] = form.error_class([str(message) for message in messages])
         for name in found.get("dropped") or []:  # not kept, so "required" again: not true
             if name not in errors:
                 form.errors.pop(name, None)
-        if hasattr(form, "stored_now"):
-            arrived = getattr(form, "documents", {})
-            form.stored_now = [kind for kind in found.get("fresh") or [] if kind in arrived]
+        state = found.get("state")
+        hooks.restore_state(state if isinstance(state, dict) else {})
