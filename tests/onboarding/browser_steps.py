@@ -104,6 +104,8 @@ def fill_details(page: Any, tax_number: str, dob: str = "1990-04-01") -> None:
     page.get_by_label("Identity document", exact=True).select_option("PASSPORT")
     page.get_by_label("Document number", exact=True).fill("J8369854")
     page.get_by_label("Income range", exact=True).fill("5-10L")
-    page.get_by_label("Profession", exact=True).fill("Engineer")
+    # Typed, with the suggestions list open, as a person does: one click must still send.
+    page.get_by_label("Profession", exact=True).press_sequentially("Engineer")
+    page.keyboard.press("ArrowDown")
     page.get_by_role("button", name="Send for verification").click()
     page.wait_for_url("**/verify/status/")
