@@ -456,8 +456,15 @@ LOGGING = {
             "()": "onboarding.logs.RoutineTasksAtDebug",
             "tasks": sorted({str(entry["task"]) for entry in CELERY_BEAT_SCHEDULE.values()}),
         },
+        "phone_tokens_hidden": {"()": "onboarding.logs.PhoneTokensHidden"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["phone_tokens_hidden"],
+        },
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # urllib3 logs full URLs at DEBUG, presigned ones included, botocore signed requests, and
     # django.template the whole template context (CSRF token, form values) for every missing

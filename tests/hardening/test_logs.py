@@ -13,6 +13,7 @@ emulator serving in this process (moto, werkzeug) are not the product's and are 
 
 from __future__ import annotations
 
+import io
 import logging
 import random
 import re
@@ -28,6 +29,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kyc.models import BankAccount, ProviderCall, Status, Submission, Verification
+from onboarding.logs import PhoneTokensHidden
 from tests.support import builders, images
 from tests.support.processes import Worker, private_queue
 from tests.support.waiting import wait_for
@@ -201,3 +203,29 @@ def test_no_identity_number_secret_signature_or_password_is_ever_logged(
         assert f"kyc.tasks.{task}" in worker_log
     assert " DEBUG " in worker_log
     assert any(record.levelno == logging.DEBUG for record in records)
+
+
+@pytest.mark.django_db
+def test_a_phone_links_token_never_reaches_the_log_output(client: Client) -> None:
+    # The console handler of settings.LOGGING: what runserver's access lines and Django's
+    # request warnings are written through (a phone link's token signs a phone in).
+    (handler,) = [
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, PhoneTokensHidden) for f in h.filters)
+    ]
+    stream = io.StringIO()
+    previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    try:
+        assert client.get("/verify/phone/unknown-token-0123456789/").status_code == 404
+        access = logging.getLogger("django.server")
+        access.info('"%s" %s %s', "GET /verify/phone/Zm9vYmFyYmF6cXV4/ HTTP/1.1", "200", "512")
+        access.info('"%s" %s %s', "GET /verify/phone/photos/ HTTP/1.1", "200", "512")
+    finally:
+        handler.setStream(previous)  # type: ignore[attr-defined]
+    written = stream.getvalue()
+    assert "unknown-token-0123456789" not in written
+    assert "Zm9vYmFyYmF6cXV4" not in written
+    assert "Not Found: /verify/phone/…/" in written
+    assert '"GET /verify/phone/…/ HTTP/1.1" 200 512' in written
+    assert "GET /verify/phone/photos/ HTTP/1.1" in written  # not a token: kept
