@@ -34,7 +34,7 @@ def check_database() -> None:
 def check_broker() -> None:
     with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT)
-        if conn.transport_cls == "filesystem":
+        if settings.CELERY_BROKER_URL.startswith("filesystem"):
             # The filesystem transport "connects" to anything: check the folder itself.
             folder = settings.CELERY_BROKER_FOLDER
             if not (os.path.isdir(folder) and os.access(folder, os.W_OK)):

@@ -189,6 +189,7 @@ if CELERY_BROKER_URL.startswith("filesystem:") and not urlsplit(CELERY_BROKER_UR
     CELERY_BROKER_URL = "filesystem://localhost" + (urlsplit(CELERY_BROKER_URL).path or "/")
 CELERY_BROKER_FOLDER = VAR_DIR / "celery-broker"
 if CELERY_BROKER_URL.startswith("filesystem"):
+    CELERY_BROKER_TRANSPORT = "onboarding.broker:Transport"  # messages written whole
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER),
         "data_folder_out": str(CELERY_BROKER_FOLDER),
