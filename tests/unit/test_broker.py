@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,11 @@ from kombu import Connection
 
 TRANSPORT = "onboarding.broker:Transport"
 COUNT = 2000
+
+
+def queue_name() -> str:
+    # kombu keeps the exchanges it declared per process: one name per test.
+    return f"kyc-{uuid.uuid4().hex[:8]}"
 
 
 def connection(folder: Path) -> Connection:
@@ -26,9 +32,11 @@ def connection(folder: Path) -> Connection:
 
 
 def test_messages_read_while_they_are_written_all_arrive_whole(tmp_path, caplog):
+    name = queue_name()
+
     def produce() -> None:
         with connection(tmp_path) as producer:
-            queue = producer.SimpleQueue("kyc")
+            queue = producer.SimpleQueue(name)
             for number in range(COUNT):
                 queue.put({"n": number})
 
@@ -36,7 +44,7 @@ def test_messages_read_while_they_are_written_all_arrive_whole(tmp_path, caplog)
     writer.start()
     seen: list[int] = []
     with connection(tmp_path) as consumer, caplog.at_level(logging.WARNING, "onboarding.broker"):
-        queue = consumer.SimpleQueue("kyc")
+        queue = consumer.SimpleQueue(name)
         while len(seen) < COUNT:
             message = queue.get(timeout=30)  # raises Empty if one never comes
             seen.append(message.payload["n"])
@@ -48,9 +56,10 @@ def test_messages_read_while_they_are_written_all_arrive_whole(tmp_path, caplog)
 
 def test_a_file_that_is_not_a_message_is_skipped_not_fatal(tmp_path, caplog):
     # What kombu's own writer leaves for a moment (or a crash for good): an empty file.
-    (tmp_path / "1_0.kyc.msg").write_bytes(b"")
+    name = queue_name()
+    (tmp_path / f"1_0.{name}.msg").write_bytes(b"")
     with connection(tmp_path) as broker, caplog.at_level(logging.WARNING, "onboarding.broker"):
-        queue = broker.SimpleQueue("kyc")
+        queue = broker.SimpleQueue(name)
         queue.put({"n": 1})
         assert queue.get(timeout=5).payload == {"n": 1}
         with pytest.raises(queue.Empty):
