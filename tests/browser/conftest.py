@@ -79,9 +79,15 @@ def _violations_text(found: list[str]) -> str:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
-    """A test that passed with a violation on one of its pages fails (not errors) here."""
-    result = yield
+    """A test that passed with a violation on one of its pages fails (not errors) here; one
+    that failed otherwise shows its violations beside its error (they may be its cause)."""
     browser = getattr(item, "funcargs", {}).get("browser")
+    try:
+        result = yield
+    except BaseException:
+        if isinstance(browser, WatchedBrowser) and browser.violations:
+            item.add_report_section("call", "policy", _violations_text(browser.take_violations()))
+        raise
     if isinstance(browser, WatchedBrowser) and browser.violations:
         pytest.fail(_violations_text(browser.take_violations()))
     return result
