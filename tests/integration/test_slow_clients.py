@@ -99,4 +99,3 @@ def test_healthz_answers_while_slow_clients_hold_connections(production_server, 
     # The slow clients were still there the whole time: the server did not just drop them.
     assert all(client.holding() for client in slow_clients)
     assert min(client.sent for client in slow_clients) >= 3
-
