@@ -17,8 +17,8 @@ from csp.constants import NONE, SELF
 def origin(url: str) -> str:
     """scheme://host[:port] of a URL (no user info, no path): what a CSP source names."""
     parts = urlsplit(url)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname}{port}"
+    host = parts.netloc.rpartition("@")[2]  # keeps an IPv6 address's brackets
+    return f"{parts.scheme}://{host}"
 
 
 def policy(*, bucket_url: str, form_targets: Iterable[str]) -> dict[str, Any]:
