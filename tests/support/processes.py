@@ -190,15 +190,19 @@ def forget_queue(broker_url: str, queue: str) -> None:
 
 
 class Gunicorn:
-    """The app served by gunicorn, as in production, with the environment given."""
+    """The app served by gunicorn with the environment given: with `config`, that gunicorn
+    configuration file (onboarding/gunicorn.conf.py is production's), else 2 sync workers."""
 
-    def __init__(self, log_path: Path, **env: str) -> None:
+    def __init__(self, log_path: Path, *, config: Path | None = None, **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "onboarding.settings", **env}
         command = [sys.executable, "-m", "gunicorn", "onboarding.wsgi:application"]
-        command += ["--bind", f"127.0.0.1:{self.port}", "--workers", "2"]
-        command += ["--access-logfile", "-", "--graceful-timeout", "5"]
+        command += ["--bind", f"127.0.0.1:{self.port}", "--access-logfile", "-"]
+        if config is None:
+            command += ["--workers", "2", "--graceful-timeout", "5"]
+        else:
+            command += ["--config", str(config)]
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(
                 command,
