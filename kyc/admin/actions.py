@@ -97,22 +97,27 @@ def _note(request: HttpRequest) -> str:
 def confirmation_page(
     model_admin: VerificationAdminBase,
     request: HttpRequest,
-    template: str,
+    action_name: str,
     title: StrOrPromise,
+    verifications: list[Verification],
     *,
     single: bool,
     **values: Any,
 ) -> TemplateResponse:
-    """A page like the admin's delete confirmation: what will happen, then Yes or No."""
+    """A page like the admin's delete confirmation: what will happen, then Yes or No. Its form
+    posts the detail action `action_name` again, or the list action `<action_name>_selected`."""
     context = {
         **model_admin.admin_site.each_context(request),
         "title": title,
         "opts": model_admin.model._meta,
         "single": single,
+        "verifications": verifications,
+        "action_name": action_name,
         "action_checkbox_name": ACTION_CHECKBOX_NAME,
         **values,
     }
-    return TemplateResponse(request, f"admin/kyc/verification/{template}", context)
+    template = f"admin/kyc/verification/{action_name}_confirmation.html"
+    return TemplateResponse(request, template, context)
 
 
 def reset_confirmation(
@@ -125,10 +130,10 @@ def reset_confirmation(
     return confirmation_page(
         model_admin,
         request,
-        "reset_confirmation.html",
+        "reset",
         _("Reset KYC?"),
+        verifications,
         single=single,
-        verifications=verifications,
         note_max_length=staff.NOTE_MAX_LENGTH,
         note=request.POST.get("note", ""),
     )
@@ -158,8 +163,9 @@ def resubmit_confirmation(
     return confirmation_page(
         model_admin,
         request,
-        "resubmit_confirmation.html",
+        "resubmit",
         _("Resubmit the stored data?"),
+        verifications,
         single=single,
         planned=planned,
         sendable=any(not item.plan.refusal for item in planned),

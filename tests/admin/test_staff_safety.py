@@ -224,3 +224,7 @@ def test_a_csv_export_is_audited_without_the_search_term(role, request):
     assert "status__exact=FAILED" in exported.note
     assert "q=(search)" in exported.note
     assert "secret.person" not in exported.note
+    # The audit trail lists it, though it belongs to no verification.
+    trail = client.get(reverse("admin:kyc_auditevent_changelist"))
+    assert trail.status_code == 200
+    assert "CSV export" in trail.content.decode()
