@@ -384,6 +384,8 @@ class BankAccount(models.Model):
         VERIFIED = "VERIFIED", _("Verified")
         FAILED = "FAILED", _("Failed")
         REJECTED = "rejected", _("Refused by the provider")
+        # The owner's KYC was reset: not usable until verified again (kyc.services.banks).
+        SUSPENDED = "suspended", _("Suspended: KYC was reset")
 
     verification = models.ForeignKey(
         Verification, on_delete=models.CASCADE, related_name="bank_accounts"
@@ -496,8 +498,9 @@ class AuditEvent(models.Model):
         PROVIDER = "provider", _("Provider")
         SYSTEM = "system", _("System")
 
+    # NULL only for what concerns no single verification: a staff member's CSV export.
     verification = models.ForeignKey(
-        Verification, on_delete=models.CASCADE, related_name="audit_events"
+        Verification, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -518,3 +521,27 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+class ClearedDecision(models.Model):
+    """A decision a reset took off its verification (which then starts again, undecided).
+
+    The dashboard counts these beside the verifications' current decisions, so resetting an
+    applicant never rewrites how many were decided, and how fast, on the days before.
+    """
+
+    verification = models.ForeignKey(
+        Verification, on_delete=models.CASCADE, related_name="cleared_decisions"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices)
+    failure_reason = models.CharField(max_length=64, choices=FailureReason.choices, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField()
+    cleared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        indexes = [models.Index(fields=["decided_at"], name="kyc_cleared_decided_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} on {self.decided_at:%Y-%m-%d} (cleared)"

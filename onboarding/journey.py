@@ -98,6 +98,7 @@ BANK_STATUS_WORDS: dict[str, Any] = {
     BankAccount.State.VERIFIED: _("Verified: ready to use"),
     BankAccount.State.FAILED: _("Could not be verified"),
     BankAccount.State.REJECTED: _("Refused"),
+    BankAccount.State.SUSPENDED: _("Suspended until your identity is verified again"),
 }
 
 

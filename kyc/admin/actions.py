@@ -1,8 +1,9 @@
 """Staff actions in the admin: list actions and detail-page buttons, each one service call.
 
 A button is offered only to staff holding its permission, and the view refuses a
-POST without it, so hiding a button is never the only protection. The reset asks
-for confirmation first (it cannot be undone at the provider).
+POST without it, so hiding a button is never the only protection. The reset (it
+cannot be undone at the provider, and needs a reason) and the resubmission (it
+spends one of the user's attempts) ask for confirmation first, on a page of their own.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 else:
     VerificationAdminBase = admin.ModelAdmin
 
+Confirmation = Callable[..., TemplateResponse]  # (model_admin, request, verifications, single=)
+
 # Each selected row may call the provider: a bulk action is capped to stay a request.
 MAX_BULK = 100
 FAILURES_SHOWN = 5
@@ -48,11 +51,16 @@ class DetailAction:
     permission: str  # codename in the kyc app
     run: Callable[[HttpRequest, Verification], StaffResult]
     takes_note: bool = False
-    confirm: bool = False
+    # The page that asks to confirm first (reset_confirmation, resubmit_confirmation).
+    confirmation: Confirmation | None = None
     # A page of its own that asks for the action's values and a confirmation first.
     form_template: str = ""
     # Whether it applies to this verification at all (what its provider can do, say).
     applies: Callable[[Verification], bool] = lambda verification: True
+
+    @property
+    def confirm(self) -> bool:
+        return self.confirmation is not None
 
 
 def can_reset(verification: Verification) -> bool:
@@ -83,6 +91,85 @@ def reroute_targets(verification: Verification) -> list[tuple[str, str]]:
 
 def _note(request: HttpRequest) -> str:
     return request.POST.get("note", "")
+
+
+# --- confirmation pages ----------------------------------------------------------------
+def confirmation_page(
+    model_admin: VerificationAdminBase,
+    request: HttpRequest,
+    action_name: str,
+    title: StrOrPromise,
+    verifications: list[Verification],
+    *,
+    single: bool,
+    **values: Any,
+) -> TemplateResponse:
+    """A page like the admin's delete confirmation: what will happen, then Yes or No. Its form
+    posts the detail action `action_name` again, or the list action `<action_name>_selected`."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": model_admin.model._meta,
+        "single": single,
+        "verifications": verifications,
+        "action_name": action_name,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        **values,
+    }
+    template = f"admin/kyc/verification/{action_name}_confirmation.html"
+    return TemplateResponse(request, template, context)
+
+
+def reset_confirmation(
+    model_admin: VerificationAdminBase,
+    request: HttpRequest,
+    verifications: list[Verification],
+    *,
+    single: bool,
+) -> TemplateResponse:
+    return confirmation_page(
+        model_admin,
+        request,
+        "reset",
+        _("Reset KYC?"),
+        verifications,
+        single=single,
+        note_max_length=staff.NOTE_MAX_LENGTH,
+        note=request.POST.get("note", ""),
+    )
+
+
+@dataclass(frozen=True)
+class PlannedResubmission:
+    verification: Verification
+    plan: staff.ResubmitPlan
+
+    @property
+    def left_after(self) -> int | None:
+        """Correction attempts the user keeps once this one is spent (None: no limit)."""
+        left = self.verification.corrections_left
+        return None if left is None else max(left - 1, 0)
+
+
+def resubmit_confirmation(
+    model_admin: VerificationAdminBase,
+    request: HttpRequest,
+    verifications: list[Verification],
+    *,
+    single: bool,
+) -> TemplateResponse:
+    """Each selected verification with what would be sent, the attempt it spends, or why not."""
+    planned = [PlannedResubmission(v, staff.resubmit_plan(v)) for v in verifications]
+    return confirmation_page(
+        model_admin,
+        request,
+        "resubmit",
+        _("Resubmit the stored data?"),
+        verifications,
+        single=single,
+        planned=planned,
+        sendable=any(not item.plan.refusal for item in planned),
+    )
 
 
 DETAIL_ACTIONS = {
@@ -118,6 +205,7 @@ DETAIL_ACTIONS = {
             gettext_lazy("Resubmit the stored data"),
             "resubmit_verification",
             lambda request, v: staff.staff_resubmit(verification_id=v.pk, actor=request.user),
+            confirmation=resubmit_confirmation,
             applies=in_app,
         ),
         DetailAction(
@@ -128,7 +216,7 @@ DETAIL_ACTIONS = {
                 verification_id=v.pk, actor=request.user, note=_note(request)
             ),
             takes_note=True,
-            confirm=True,
+            confirmation=reset_confirmation,
             applies=can_reset,
         ),
         DetailAction(
@@ -203,14 +291,16 @@ def run_detail_action(
     confirmed = request.method == "POST" and request.POST.get("confirm") == "yes"
     if action.form_template and not confirmed:
         return action_form(model_admin, request, verification, action)
-    if action.confirm and not confirmed:
-        return reset_confirmation(model_admin, request, [verification], single=True)
+    if action.confirmation and not confirmed:
+        return action.confirmation(model_admin, request, [verification], single=True)
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "POST"})
     try:
         report(request, action.run(request, verification))
     except StaffActionRefused as exc:
         messages.error(request, str(exc))
+        if action.confirmation:  # asked again, with what was wrong
+            return action.confirmation(model_admin, request, [verification], single=True)
     return HttpResponseRedirect(reverse("admin:kyc_verification_change", args=[verification.pk]))
 
 
@@ -298,25 +388,6 @@ def action_form(
     return TemplateResponse(request, action.form_template, context)
 
 
-def reset_confirmation(
-    model_admin: VerificationAdminBase,
-    request: HttpRequest,
-    verifications: list[Verification],
-    *,
-    single: bool,
-) -> TemplateResponse:
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": _("Reset KYC?"),
-        "opts": model_admin.model._meta,
-        "verifications": verifications,
-        "single": single,
-        "action_checkbox_name": ACTION_CHECKBOX_NAME,
-        "note_max_length": staff.NOTE_MAX_LENGTH,
-    }
-    return TemplateResponse(request, "admin/kyc/verification/reset_confirmation.html", context)
-
-
 # --- list actions ------------------------------------------------------------------------
 def run_bulk(
     model_admin: VerificationAdminBase,
@@ -386,31 +457,67 @@ request_resubmission_selected = bulk_action(
     gettext_lazy("Ask the users to resubmit"),
     "request_resubmission",
 )
-resubmit_selected = bulk_action(
-    "resubmit_selected",
-    staff.staff_resubmit,
-    gettext_lazy("Resubmit the stored data"),
-    "resubmit",
-)
+
+
+def _selection(
+    model_admin: VerificationAdminBase, request: HttpRequest, queryset: QuerySet[Verification]
+) -> list[Verification] | None:
+    """The selected verifications for a confirmation page, or None (and why) past the cap."""
+    selected = list(queryset.order_by("pk")[: MAX_BULK + 1])
+    if len(selected) > MAX_BULK:
+        message = _("Select at most %(max)d verifications for this action.") % {"max": MAX_BULK}
+        model_admin.message_user(request, message, messages.ERROR)
+        return None
+    return selected
+
+
+def confirmed_bulk(
+    confirmation: Confirmation,
+    model_admin: VerificationAdminBase,
+    request: HttpRequest,
+    queryset: QuerySet[Verification],
+) -> HttpResponse | None:
+    """None once confirmed (the caller goes on); else the confirmation page, whose form
+    posts the same action again with confirm=yes (or nothing, past the cap)."""
+    if request.POST.get("confirm") == "yes":
+        return None
+    selected = _selection(model_admin, request, queryset)
+    if selected is None:
+        return HttpResponseRedirect(request.get_full_path())
+    return confirmation(model_admin, request, selected, single=False)
+
+
+@admin.action(description=gettext_lazy("Resubmit the stored data…"), permissions=["resubmit"])
+def resubmit_selected(
+    model_admin: VerificationAdminBase, request: HttpRequest, queryset: QuerySet[Verification]
+) -> HttpResponse | None:
+    """Shows what each would send and the attempt it spends first."""
+    page = confirmed_bulk(resubmit_confirmation, model_admin, request, queryset)
+    if page is not None:
+        return page
+    run_bulk(
+        model_admin,
+        request,
+        queryset,
+        lambda pk: staff.staff_resubmit(verification_id=pk, actor=request.user),
+    )
+    return None
 
 
 @admin.action(description=gettext_lazy("Reset KYC…"), permissions=["reset"])
 def reset_selected(
     model_admin: VerificationAdminBase, request: HttpRequest, queryset: QuerySet[Verification]
 ) -> HttpResponse | None:
-    """Shows a confirmation page first; the confirmed form posts this action again."""
-    if request.POST.get("confirm") != "yes":
-        selected = list(queryset.order_by("pk")[: MAX_BULK + 1])
-        if len(selected) > MAX_BULK:
-            message = _("Select at most %(max)d verifications for this action.") % {"max": MAX_BULK}
-            model_admin.message_user(request, message, messages.ERROR)
-            return None
-        return reset_confirmation(model_admin, request, selected, single=False)
+    """Shows a confirmation page, with the reason to give, first."""
+    page = confirmed_bulk(reset_confirmation, model_admin, request, queryset)
+    if page is not None:
+        return page
     try:
-        note = staff.clean_note(request.POST.get("note", ""))
+        note = staff.reset_reason(request.POST.get("note", ""))
     except StaffActionRefused as exc:
         model_admin.message_user(request, str(exc), messages.ERROR)
-        return None
+        selected = _selection(model_admin, request, queryset) or []
+        return reset_confirmation(model_admin, request, selected, single=False)
     run_bulk(
         model_admin,
         request,

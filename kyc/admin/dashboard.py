@@ -4,23 +4,28 @@ Every number is one aggregate query (GROUP BY or percentile_cont on PostgreSQL),
 the page costs the same at a thousand rows or a million. SQLite has no
 percentile_cont: there the decided durations are read and ranked in Python, with
 the same interpolation.
+
+The decisions are each verification's current one plus those a reset took off
+(ClearedDecision, kept by kyc.services.status.verification_reset_local): a reset never
+rewrites the figures of the days before it.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet
+from django.db.models import Count, F, FloatField, Func, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from kyc.admin.display import duration_text
 from kyc.admin.filters import corrections_exhausted, stuck_before
-from kyc.models import FailureReason, Status, Verification
+from kyc.models import ClearedDecision, FailureReason, Status, Verification
 
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
@@ -29,17 +34,6 @@ CHART_WIDTH = 720
 BAR_HEIGHT = 26
 DAY_CHART_HEIGHT = 160
 BAR_LEFT = 250  # room for the labels left of horizontal bars
-
-
-class PercentileCont(Aggregate):
-    """PostgreSQL's percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression: Any, fraction: float) -> None:
-        super().__init__(expression, fraction=float(fraction))
 
 
 def _seconds_to_decision() -> Func:
@@ -177,7 +171,12 @@ def reason_bars(verifications: QuerySet[Verification]) -> list[Bar]:
     )
 
 
-def per_day(verifications: QuerySet[Verification], start: date, days: int) -> list[Day]:
+def per_day(
+    verifications: QuerySet[Verification],
+    start: date,
+    days: int,
+    cleared: QuerySet[ClearedDecision] | None = None,
+) -> list[Day]:
     since = _midnight(start)  # a range on the column itself, so its index serves it
     started = {
         row["day"]: row["n"]
@@ -187,14 +186,9 @@ def per_day(verifications: QuerySet[Verification], start: date, days: int) -> li
         .values("day")
         .annotate(n=Count("id"))
     }
-    decided = {
-        (row["day"], row["status"]): row["n"]
-        for row in verifications.filter(decided_at__gte=since, status__in=DECIDED)
-        .annotate(day=TruncDate("decided_at"))
-        .order_by()
-        .values("day", "status")
-        .annotate(n=Count("id"))
-    }
+    decided = _decided_per_day(verifications.filter(status__in=DECIDED), since)
+    if cleared is not None:
+        decided += _decided_per_day(cleared, since)
     dates = [start + timedelta(days=offset) for offset in range(days)]
     return _place_days(
         [
@@ -207,6 +201,19 @@ def per_day(verifications: QuerySet[Verification], start: date, days: int) -> li
             for d in dates
         ]
     )
+
+
+def _decided_per_day(decisions: QuerySet[Any], since: datetime) -> Counter[tuple[date, str]]:
+    """(day, status) -> decisions made that day; for verifications and cleared decisions alike
+    (both have status and decided_at)."""
+    rows = (
+        decisions.filter(decided_at__gte=since)
+        .annotate(day=TruncDate("decided_at"))
+        .order_by()
+        .values("day", "status")
+        .annotate(n=Count("id"))
+    )
+    return Counter({(row["day"], row["status"]): row["n"] for row in rows})
 
 
 def _place_days(rows: list[Day]) -> list[Day]:
@@ -225,21 +232,45 @@ def _place_days(rows: list[Day]) -> list[Day]:
     ]
 
 
-def decision_times(decided: QuerySet[Verification]) -> tuple[int, float | None, float | None]:
-    """How many were decided, and the median and 95th percentile seconds it took."""
+def decision_times(*decided: QuerySet[Any]) -> tuple[int, float | None, float | None]:
+    """How many were decided, and the median and 95th percentile seconds it took, over the
+    rows of every queryset given (each with submitted_at and decided_at, none NULL)."""
     if connection.vendor == "postgresql":
-        result = decided.aggregate(
-            n=Count("id"),
-            median=PercentileCont(_seconds_to_decision(), 0.5),
-            p95=PercentileCont(_seconds_to_decision(), 0.95),
-        )
-        return result["n"], result["median"], result["p95"]
+        return _percentiles_in_sql(decided)
     ordered = sorted(
         (decided_at - submitted_at).total_seconds()
-        for decided_at, submitted_at in decided.values_list("decided_at", "submitted_at")
+        for queryset in decided
+        for decided_at, submitted_at in queryset.values_list("decided_at", "submitted_at")
         if decided_at and submitted_at  # the queryset excludes NULLs; this tells the types
     )
     return len(ordered), percentile(ordered, 0.5), percentile(ordered, 0.95)
+
+
+def _percentiles_in_sql(
+    decided: tuple[QuerySet[Any], ...],
+) -> tuple[int, float | None, float | None]:
+    # The ORM cannot aggregate over a UNION: each queryset compiles its own SELECT of the
+    # durations (parameters kept apart), and one statement ranks them all.
+    parts, params = [], []
+    for queryset in decided:
+        sql, part_params = (
+            queryset.annotate(seconds=_seconds_to_decision())
+            .order_by()
+            .values_list("seconds")
+            .query.sql_with_params()
+        )
+        parts.append(f"({sql})")
+        params.extend(part_params)
+    union = " UNION ALL ".join(parts)
+    ranked = "PERCENTILE_CONT({}) WITHIN GROUP (ORDER BY seconds)"
+    # The parts are the ORM's compiled SQL; every value in them is a parameter.
+    query = (
+        f"SELECT COUNT(*), {ranked.format(0.5)}, {ranked.format(0.95)} FROM ({union}) AS d(seconds)"  # noqa: S608
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        count, median, p95 = cursor.fetchone()
+    return count, median, p95
 
 
 def _midnight(day: date) -> datetime:
@@ -249,15 +280,19 @@ def _midnight(day: date) -> datetime:
 def dashboard(days: int) -> Dashboard:
     verifications = Verification.objects.all()
     start = timezone.localdate() - timedelta(days=days - 1)
+    since = _midnight(start)
     decided = verifications.filter(
-        decided_at__gte=_midnight(start), status__in=DECIDED, submitted_at__isnull=False
+        decided_at__gte=since, status__in=DECIDED, submitted_at__isnull=False
     )
-    count, median, p95 = decision_times(decided)
+    cleared = ClearedDecision.objects.all()
+    count, median, p95 = decision_times(
+        decided, cleared.filter(decided_at__gte=since, submitted_at__isnull=False)
+    )
     return Dashboard(
         days=days,
         statuses=status_bars(verifications),
         reasons=reason_bars(verifications),
-        per_day=per_day(verifications, start, days),
+        per_day=per_day(verifications, start, days, cleared),
         decided=count,
         median=median,
         p95=p95,

@@ -61,6 +61,7 @@ from kyc.models import (
     WebhookEvent,
 )
 from kyc.providers.registry import capabilities, known
+from kyc.services.access import access_record_export, access_record_view
 from kyc.services.corrections import fix_kind
 from kyc.services.staff import NOTE_MAX_LENGTH, latest_kyc_data
 
@@ -397,6 +398,13 @@ class VerificationAdmin(ReadOnly, VerificationBase):
     ) -> HttpResponse:
         verification = self.get_object(request, object_id)
         context = {**(extra_context or {}), "note_max_length": NOTE_MAX_LENGTH}
+        if verification is not None and request.method == "GET" and can_see_unmasked(request.user):
+            # What get_fieldsets and the bank inline show this member: recorded, not the data.
+            access_record_view(
+                verification=verification,
+                actor=request.user,
+                documents=verification.documents.all(),
+            )
         # A provider no longer configured: its data stays readable, nothing can be run.
         if verification is not None and verification.provider in known():
             context |= {
@@ -440,4 +448,6 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         except IncorrectLookupParameters:
             url = reverse("admin:kyc_verification_changelist")
             return HttpResponseRedirect(f"{url}?{ERROR_FLAG}=1")
-        return csv_response(changelist.queryset, unmasked=can_see_unmasked(request.user))
+        unmasked = can_see_unmasked(request.user)
+        access_record_export(actor=request.user, unmasked=unmasked, filters=request.GET.dict())
+        return csv_response(changelist.queryset, unmasked=unmasked)

@@ -7,7 +7,7 @@ from kyc.models import AuditEvent, Verification
 
 def audit_record(
     *,
-    verification: Verification,
+    verification: Verification | None,
     action: str,
     source: str,
     actor: Any = None,

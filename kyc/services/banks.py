@@ -22,6 +22,8 @@ from kyc.services.audit import audit_record
 from kyc.services.notify import email_after_commit
 
 DECIDED = {BankAccount.State.VERIFIED, BankAccount.State.FAILED}
+# What a KYC reset leaves alone: accounts that were never usable.
+NOT_SUSPENDED = {BankAccount.State.FAILED, BankAccount.State.REJECTED, BankAccount.State.SUSPENDED}
 
 
 class BankRefused(Exception):
@@ -157,6 +159,8 @@ def bank_apply_status(
         bank = BankAccount.objects.select_for_update().get(pk=bank_id)
         if bank.status == status or bank.status in DECIDED or status not in DECIDED:
             return False
+        if bank.status == BankAccount.State.SUSPENDED:
+            return False  # a late answer about an account whose owner's KYC was reset
         BankAccount.objects.filter(pk=bank.pk, status=bank.status).update(
             status=status,
             failure_reason=failure_reason if status == BankAccount.State.FAILED else "",
@@ -179,3 +183,28 @@ def bank_apply_status(
             bank_kind=bank.kind,
         )
     return True
+
+
+def bank_accounts_suspend(*, verification: Verification, source: str, actor: Any = None) -> int:
+    """The owner's KYC was reset: every account that is (or may become) usable is suspended,
+    so nothing is paid to or from it until the person is verified again and adds it anew.
+    Call it inside the reset's transaction; returns how many were suspended."""
+    banks = list(
+        BankAccount.objects.select_for_update()
+        .filter(verification=verification)
+        .exclude(status__in=NOT_SUSPENDED)
+    )
+    for bank in banks:
+        BankAccount.objects.filter(pk=bank.pk, status=bank.status).update(
+            status=BankAccount.State.SUSPENDED, status_changed_at=timezone.now()
+        )
+        audit_record(
+            verification=verification,
+            action="bank_suspended",
+            source=source,
+            actor=actor,
+            from_status=bank.status,
+            to_status=BankAccount.State.SUSPENDED,
+            note=f"{bank.label}: KYC was reset",
+        )
+    return len(banks)

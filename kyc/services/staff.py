@@ -8,6 +8,8 @@ nothing and sent nothing leave no audit entry (there is nothing to account for).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kyc import jobs
+from kyc import quality as quality_checks
 from kyc.models import Document, FixKind, ProviderDocument, Status, Submission, Verification
 from kyc.providers.errors import ProviderError
 from kyc.providers.interface import (
@@ -242,23 +245,116 @@ def correction_data(data: Mapping[str, Any], part: CorrectionPart) -> dict[str, 
     return found
 
 
-def staff_resubmit(*, verification_id: int, actor: Any) -> StaffResult:
-    """Send the latest stored data for what failed to the matching update endpoint."""
-    verification = Verification.objects.get(pk=verification_id)
+@dataclass(frozen=True)
+class ResubmitPlan:
+    """What "Resubmit the stored data" would send now, or why it must not (`refusal`)."""
+
+    kind: FixKind
+    data: dict[str, Any] | None = None
+    refusal: str = ""
+
+
+def resubmit_plan(verification: Verification) -> ResubmitPlan:
+    """The correction staff would send for the failure, checked before anything is spent.
+
+    Refused when no update fixes the failure, the stored data lacks the part or a document,
+    the selfie failed our own checks (the provider would judge it afresh and may pass it),
+    nothing changed since the provider refused it, or no attempt is left.
+    """
     kind = fix_kind(verification)
     parts = get_provider(verification.provider).correction_parts()
     if kind == FixKind.NONE or kind not in parts or kind not in UPDATE_KINDS:
-        return StaffResult(False, _("There is no failure an update can fix."))
-    data = correction_data(latest_kyc_data(verification.submissions.all()), parts[kind])
+        return ResubmitPlan(kind, refusal=_("There is no failure an update can fix."))
+    submissions = list(verification.submissions.all())
+    data = correction_data(latest_kyc_data(submissions), parts[kind])
+    refusal = _resubmit_refusal(verification, submissions, data, parts[kind])
+    return ResubmitPlan(kind, data, refusal) if refusal else ResubmitPlan(kind, data)
+
+
+def _resubmit_refusal(
+    verification: Verification,
+    submissions: list[Submission],
+    data: dict[str, Any] | None,
+    part: CorrectionPart,
+) -> str:
     if data is None:
-        return StaffResult(False, _("The stored data lacks what this correction needs."))
-    if not _documents_available(data.get("documents", {})):
-        return StaffResult(False, _("A stored document is no longer available."))
+        return _("The stored data lacks what this correction needs.")
+    documents = data.get("documents", {})
+    if not _documents_available(documents):
+        return _("A stored document is no longer available.")
+    selfie = documents.get(Document.Kind.SELFIE)
+    failed_check = selfie_check_failed(submissions, selfie) if selfie else ""
+    if failed_check:
+        return failed_check
+    refused = correction_data(latest_kyc_data(refused_submissions(verification, submissions)), part)
+    if refused is not None and payload_fingerprint(refused) == payload_fingerprint(data):
+        return _("Nothing changed since the provider refused it: ask the user to correct it.")
+    if verification.corrections_left == 0:
+        return _("The user has no correction attempt left.")
+    return ""
+
+
+def refused_submissions(
+    verification: Verification, submissions: Iterable[Submission]
+) -> list[Submission]:
+    """What the provider had been sent when it made its (failed) decision: the submissions it
+    accepted up to then. Submissions are never edited, so this is the data it refused."""
+    decided_at = verification.decided_at
+    return [
+        submission
+        for submission in submissions
+        if submission.state == Submission.State.SENT
+        and submission.sent_at is not None
+        and (decided_at is None or submission.sent_at <= decided_at)
+    ]
+
+
+def payload_fingerprint(data: Mapping[str, Any]) -> str:
+    """A digest of a correction's payload: its fields as canonical JSON, and each document as
+    the stored object it names (key and size), so a new upload is a change and the same
+    files under other ids would not be. Two payloads are "unchanged" when digests match."""
+    documents = data.get("documents") or {}
+    stored = {
+        str(row.pk): [row.key, row.size]
+        for row in Document.objects.filter(pk__in=set(documents.values()))
+    }
+    canonical = {
+        **{name: value for name, value in data.items() if name != "documents"},
+        "documents": {kind: stored.get(str(pk)) for kind, pk in documents.items()},
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def selfie_check_failed(submissions: Iterable[Submission], selfie_id: int) -> str:
+    """Why this selfie failed our own checks, or "": our liveness verdict sent with it
+    (selfie_verification_status false), or our picture checks warning about it."""
+    for submission in submissions:
+        data = submission.data or {}
+        sent_with = (data.get("documents") or {}).get(Document.Kind.SELFIE)
+        if sent_with == selfie_id and data.get("selfie_verification_status") is False:
+            return _("The selfie failed our own liveness check: ask the user for a new selfie.")
+    selfie = Document.objects.filter(pk=selfie_id).first()
+    warned = quality_checks.warnings_of(selfie.quality) if selfie else []
+    if warned:
+        return _(
+            "The selfie failed our own picture checks (%s): ask the user for a new selfie."
+        ) % ", ".join(warned)
+    return ""
+
+
+def staff_resubmit(*, verification_id: int, actor: Any) -> StaffResult:
+    """Send the latest stored data for what failed to the matching update endpoint (it spends
+    one of the user's correction attempts once the provider takes it)."""
+    verification = Verification.objects.get(pk=verification_id)
+    plan = resubmit_plan(verification)
+    if plan.refusal or plan.data is None:
+        return StaffResult(False, plan.refusal)
     try:
         submission = submission_create(
             verification=verification,
-            kind=UPDATE_KINDS[kind],
-            data=data,
+            kind=UPDATE_KINDS[plan.kind],
+            data=plan.data,
             actor=actor,
             source="staff",
         )
@@ -274,9 +370,18 @@ def _documents_available(documents: Mapping[str, Any]) -> bool:
 
 
 # --- reset -----------------------------------------------------------------------------------
-def staff_reset(*, verification_id: int, actor: Any, note: str = "") -> StaffResult:
-    """Reset KYC at the provider (irreversible there), then here: back to not submitted."""
-    note = clean_note(note)
+def reset_reason(note: str) -> str:
+    """A reset always says why (kept in the audit trail)."""
+    reason = clean_note(note)
+    if not reason:
+        raise StaffActionRefused(_("Give the reason for the reset."))
+    return reason
+
+
+def staff_reset(*, verification_id: int, actor: Any, note: str) -> StaffResult:
+    """Reset KYC at the provider (irreversible there), then here: back to not submitted,
+    the bank accounts suspended. `note` is the reason, required."""
+    reason = reset_reason(note)
     verification = Verification.objects.get(pk=verification_id)
     refused = _no_customer(verification)
     if refused:
@@ -289,10 +394,7 @@ def staff_reset(*, verification_id: int, actor: Any, note: str = "") -> StaffRes
     except ProviderError as exc:
         return _provider_failed(verification, "staff_reset_refused", actor, exc)
     verification_reset_local(
-        verification_id=verification.pk,
-        source="staff",
-        actor=actor,
-        note=note or "reset by staff",
+        verification_id=verification.pk, source="staff", actor=actor, note=reason
     )
     return StaffResult(True, _("KYC was reset: the user can submit again."))
 

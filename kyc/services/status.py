@@ -9,9 +9,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from kyc.models import FailureReason, ProviderDocument, Status, Verification
+from kyc.models import ClearedDecision, FailureReason, ProviderDocument, Status, Verification
 from kyc.providers.interface import Action, DocumentSnapshot, Outcome
 from kyc.services.audit import audit_record
+from kyc.services.banks import bank_accounts_suspend
 from kyc.services.notify import email_after_commit
 
 # Provider clocks and ours differ a little: an event is stale only when clearly older.
@@ -203,9 +204,15 @@ def _move(
 
 
 def verification_reset_local(*, verification_id: int, source: str, actor: Any, note: str) -> None:
-    """After the provider confirmed a reset: back to UNVERIFIED, attempts kept."""
+    """After the provider confirmed a reset: back to UNVERIFIED, attempts kept.
+
+    The decision it takes off the verification is kept as a ClearedDecision (the dashboard
+    still counts it), and the bank accounts are suspended: they were verified for a person
+    whose KYC no longer stands.
+    """
     with transaction.atomic():
         current = Verification.objects.select_for_update().get(pk=verification_id)
+        _keep_decision(current)
         Verification.objects.filter(pk=current.pk).update(
             status=Status.UNVERIFIED,
             failure_reason="",
@@ -226,6 +233,19 @@ def verification_reset_local(*, verification_id: int, source: str, actor: Any, n
             to_status=Status.UNVERIFIED,
             note=note,
         )
+        bank_accounts_suspend(verification=current, source=source, actor=actor)
+
+
+def _keep_decision(current: Verification) -> None:
+    if current.status not in DECIDED or current.decided_at is None:
+        return
+    ClearedDecision.objects.create(
+        verification=current,
+        status=current.status,
+        failure_reason=current.failure_reason,
+        submitted_at=current.submitted_at,
+        decided_at=current.decided_at,
+    )
 
 
 # --- the provider's documents (Capabilities.per_document_review) -------------------------------

@@ -70,7 +70,7 @@ def test_an_officer_filters_opens_refreshes_and_resets(desk, live_server, emulat
 
     desk.get_by_role("link", name="Reset KYC…").click()
     expect(desk.get_by_role("alert")).to_contain_text("The provider cannot undo it")
-    desk.get_by_label("Why (kept in the audit trail)").fill("Redo with AADHAAR for payin")
+    desk.get_by_label("Why (required, kept in the audit trail)").fill("Redo with AADHAAR for payin")
     desk.get_by_role("button", name="Yes, reset KYC").click()
     expect(messages(desk)).to_contain_text("KYC was reset: the user can submit again.")
     expect(desk.get_by_text("Redo with AADHAAR for payin")).to_be_visible()  # the audit trail
