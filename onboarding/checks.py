@@ -79,8 +79,8 @@ def check_unsafe_defaults(app_configs: Sequence[Any] | None, **kwargs: Any) -> l
 
 
 def refuse_unsafe_defaults() -> None:
-    """Stop every process at start-up (gunicorn and the Celery workers run no system checks,
-    and most management commands only some) when check_unsafe_defaults finds anything."""
+    """Stop every process at start-up when check_unsafe_defaults finds anything: gunicorn and
+    the Celery workers run no system checks, and some management commands none or a few."""
     found = check_unsafe_defaults(None)
     if found:
         lines = "".join(f"\n  {message.id}: {message.msg}" for message in found)
