@@ -14,10 +14,12 @@ class OnboardingConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from onboarding import checks  # noqa: F401 - registers the system checks
+        from onboarding import checks  # registers the system checks
         from onboarding.phone import drop_marker_on_login
 
         user_logged_in.connect(drop_marker_on_login, dispatch_uid="onboarding.phone")
+        # Every process with DJANGO_DEBUG off, gunicorn and Celery included, stops here.
+        checks.refuse_unsafe_defaults()
 
         if settings.CELERY_BROKER_URL.startswith("filesystem"):
             # kombu's filesystem transport expects its folders to exist.

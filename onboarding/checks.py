@@ -1,4 +1,5 @@
-"""Deployment checks (`manage.py check --deploy`) for our own settings."""
+"""System checks for our own settings: `manage.py check --deploy`, and what no process
+started with DJANGO_DEBUG off accepts (`unsafe_defaults`, also run at start-up)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
 from kyc.providers import registry
 from kyc.services.routing import problems
+from onboarding import samples
 from onboarding.env import is_local_url
 
 
@@ -61,3 +64,26 @@ def check_routing(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[Chec
     """KYC_PROVIDERS, KYC_DEFAULT_PROVIDER and KYC_ROUTING name providers that exist and are
     enabled, in rules that can be read: otherwise nothing starts."""
     return [Error(problem, id="onboarding.E003") for problem in problems()]
+
+
+@register(Tags.security)
+def check_unsafe_defaults(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[CheckMessage]:
+    """With DJANGO_DEBUG off: the README's sample credentials (S3's and each enabled
+    provider's) and an email backend that keeps emails on this machine are errors."""
+    if settings.DEBUG:
+        return []
+    messages = samples.still_sample(samples.S3, id="onboarding.E004") + samples.local_email()
+    for name in registry.enabled():
+        messages += registry.get_provider(name).startup_checks()
+    return messages
+
+
+def refuse_unsafe_defaults() -> None:
+    """Stop every process at start-up when check_unsafe_defaults finds anything: gunicorn and
+    the Celery workers run no system checks, and some management commands none or a few."""
+    found = check_unsafe_defaults(None)
+    if found:
+        lines = "".join(f"\n  {message.id}: {message.msg}" for message in found)
+        raise ImproperlyConfigured(
+            "Refusing to start with DJANGO_DEBUG off and development defaults:" + lines
+        )

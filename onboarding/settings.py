@@ -2,7 +2,9 @@
 
 Every outside service has an embedded default so that `make run` needs no server:
 SQLite, kombu's filesystem broker, a local S3 emulator, the DollarPe sandbox
-emulator and the console email backend. Production sets the variables.
+emulator and the console email backend. Production sets the variables: with
+DJANGO_DEBUG off, the sample credentials and the local email backends stop start-up
+(onboarding/checks.py, check_unsafe_defaults).
 """
 
 from __future__ import annotations
@@ -271,8 +273,8 @@ KYC_CONFIG_TTL = env_int("KYC_CONFIG_TTL", 3600, minimum=0)
 # A verification still being checked after this many seconds is "stuck" in the admin list.
 KYC_STUCK_AFTER = env_int("KYC_STUCK_AFTER", 24 * 3600, minimum=60)
 # DollarPe's sandbox-only features (mock-kyc-status, forcing outcomes) are refused unless this
-# is on; every provider has a flag of its own.
-DOLLARPE_SANDBOX = env_bool("DOLLARPE_SANDBOX", True)
+# is on (by default only in debug); every provider has a flag of its own.
+DOLLARPE_SANDBOX = env_bool("DOLLARPE_SANDBOX", DEBUG)
 
 # --- Rebilly --------------------------------------------------------------------------------
 # The API host (the local emulator by default); calls go to
@@ -300,8 +302,9 @@ REBILLY_RESTARTS = env_int("REBILLY_RESTARTS", 3, minimum=0)
 REBILLY_GATHERER_HOSTS = env_list("REBILLY_GATHERER_HOSTS", ["verification.comply.services"])
 # How long the applicant has to finish in Rebilly's pages (its default is one hour).
 REBILLY_REQUEST_TTL = env_int("REBILLY_REQUEST_TTL", 3600, minimum=300)
-# Sandbox-only behaviour (the credit-file "accept" rule and the like) is used only when on.
-REBILLY_SANDBOX = env_bool("REBILLY_SANDBOX", True)
+# Sandbox-only behaviour (the credit-file "accept" rule and the like) is used only when on
+# (by default only in debug).
+REBILLY_SANDBOX = env_bool("REBILLY_SANDBOX", DEBUG)
 
 # --- Qolo -----------------------------------------------------------------------------------
 # The API host (the local emulator by default); calls go to {QOLO_BASE_URL}/api/v1/... with a
@@ -332,8 +335,8 @@ QOLO_CORRECTION_LIMIT = env_int("QOLO_CORRECTION_LIMIT", 3, minimum=0)
 # Seconds without news before a Qolo verification is asked again: Qolo sends no failure webhook,
 # so polling is how a failure arrives (never more than once a minute per person).
 QOLO_POLL_AFTER = env_int("QOLO_POLL_AFTER", 60, minimum=60)
-# Sandbox-only behaviour is allowed only when on.
-QOLO_SANDBOX = env_bool("QOLO_SANDBOX", True)
+# Sandbox-only behaviour is allowed only when on (by default only in debug).
+QOLO_SANDBOX = env_bool("QOLO_SANDBOX", DEBUG)
 
 # --- Webhooks, polling and sweeper ---------------------------------------------------------
 # A webhook body larger than this is refused (413) without being read whole.
@@ -387,8 +390,12 @@ if FIELD_ENCRYPTION_KEYS_DERIVED:
     ]
 
 # --- Email ----------------------------------------------------------------------------------
-# The embedded default prints each email as a person reads it (onboarding/mail.py).
+# The embedded default prints each email as a person reads it (onboarding/mail.py); with
+# DJANGO_DEBUG off, a backend that prints, writes to files or drops emails stops start-up
+# (onboarding/samples.py), unless KYC_TESTS_ALLOW_LOCAL_EMAIL: set by the test suite and
+# `make bench` only, which run without debug and send no email out.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "onboarding.mail.ConsoleEmailBackend")
+KYC_TESTS_ALLOW_LOCAL_EMAIL = env_bool("KYC_TESTS_ALLOW_LOCAL_EMAIL", False)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")

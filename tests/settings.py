@@ -63,6 +63,15 @@ _env["QOLO_API_KEY"] = "tests-api-key"
 _env["QOLO_PROGRAM_GUID"] = "3f2b6c1d-8e4a-4b7c-9d0e-1a2b3c4d5e6f"
 _env["QOLO_WEBHOOK_SECRET"] = "tests-webhook-secret"
 _env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+# Without debug, start-up refuses the README's sample credentials and the email backends that
+# keep emails here (onboarding/samples.py): the suite has its own, and sends nothing out.
+_env["AWS_ACCESS_KEY_ID"] = "tests-access-key"
+_env["AWS_SECRET_ACCESS_KEY"] = "tests-secret-key"
+_env["KYC_TESTS_ALLOW_LOCAL_EMAIL"] = "true"
+# The sandbox-only features the suite exercises (they default to off without debug).
+_env["DOLLARPE_SANDBOX"] = "true"
+_env["REBILLY_SANDBOX"] = "true"
+_env["QOLO_SANDBOX"] = "true"
 # Playwright's sync API runs an event loop in the test thread; the ORM calls around it are safe.
 _env["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 

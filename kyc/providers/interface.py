@@ -329,6 +329,10 @@ class Provider(Protocol):
         """`manage.py check --deploy` findings about the provider's own settings."""
         ...
 
+    def startup_checks(self) -> list[CheckMessage]:
+        """Findings that stop every process with DJANGO_DEBUG off (sample credentials)."""
+        ...
+
 
 @runtime_checkable
 class HostedProvider(Protocol):

@@ -2,7 +2,7 @@
 
 Document URLs are presigned and gatherer links carry a token: a URL's query string is often
 a bearer credential, so only scheme, host and path are ever logged or recorded. Base64 file
-content is replaced by its length (`shrink`).
+content is replaced by its length (`shrink`), and credentials in bodies by a mask (`masked`).
 """
 
 from __future__ import annotations
@@ -46,4 +46,19 @@ def shrink(value: Any, limit: int = LONG_TEXT) -> Any:
         return [shrink(item, limit) for item in value]
     if isinstance(value, str) and len(value) > limit:
         return f"<{len(value)} characters>"
+    return value
+
+
+MASK = "********"
+
+
+def masked(value: Any, keys: frozenset[str]) -> Any:
+    """A copy of a JSON value whose non-empty strings under any of `keys` became MASK."""
+    if isinstance(value, dict):
+        return {
+            key: MASK if key in keys and isinstance(item, str) and item else masked(item, keys)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [masked(item, keys) for item in value]
     return value

@@ -2,7 +2,7 @@
 
 | Method and path                   | Does                                                      |
 |-----------------------------------|-----------------------------------------------------------|
-| GET /_sandbox/health              | `{"status": "ok", pid, orgs: [{api_key, api_secret}]}`    |
+| GET /_sandbox/health              | `{"status": "ok", pid, orgs: [{api_key}]}` (no secret)    |
 | GET /_sandbox/config              | every runtime option (config.RuntimeConfig)               |
 | PATCH /_sandbox/config            | change options; an unknown key or bad value is a 400      |
 | POST /_sandbox/reset              | wipe all state; `{"config": true}` also restores the      |
@@ -42,7 +42,8 @@ add_release_route(bp, lambda order: webhooks.release(runtime(), order), ("fifo",
 @bp.get("/health")
 def health() -> Response:
     rt = runtime()
-    orgs = [{"api_key": o.api_key, "api_secret": o.api_secret} for o in rt.startup.orgs]
+    # The key names the organisation; its secret signs requests and webhooks, so never here.
+    orgs = [{"api_key": o.api_key} for o in rt.startup.orgs]
     return jsonify({"status": "ok", "pid": os.getpid(), "orgs": orgs})
 
 

@@ -1,7 +1,7 @@
 """Test-only control API under `/_sandbox/` (plain JSON, no auth, never rate-limited or faulted).
 
-- `GET health`: `{status: "ok", pid, logins: [{login_id, api_key}], programs: [{program_guid,
-  mode}]}`.
+- `GET health`: `{status: "ok", pid, logins: [{login_id}], programs: [{program_guid, mode}]}`
+  (never an API key).
 - `GET config`, `PATCH config`: the runtime options (config.RuntimeConfig); an unknown key or
   a bad value is a 400 naming every problem.
 - `POST reset`: wipe all state and the rate-limit window; `{"config": true}` also restores
@@ -69,7 +69,7 @@ def _summary(person: Person) -> dict[str, Any]:
 @bp.get("/health")
 def health() -> Response:
     startup = runtime().startup
-    logins = [{"login_id": x.login_id, "api_key": x.api_key} for x in startup.logins]
+    logins = [{"login_id": x.login_id} for x in startup.logins]  # an API key is a password
     programs = [{"program_guid": p.guid, "mode": p.mode} for p in startup.programs]
     return jsonify({"status": "ok", "pid": os.getpid(), "logins": logins, "programs": programs})
 

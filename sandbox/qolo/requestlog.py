@@ -12,23 +12,11 @@ import re
 import time
 from typing import Any
 
-from sandbox.common.redact import redact, shrink
+from sandbox.common.redact import masked, redact, shrink
 from sandbox.qolo.runtime import Runtime
 
-MASK = "********"
 SECRET_KEYS = frozenset({"api_key", "apikey", "token", "access_token", "jwt", "secret"})
 _PERSON_PATH = re.compile(r"/persons/([0-9a-fA-F-]{36})(?:/|$)")
-
-
-def masked(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            key: MASK if key in SECRET_KEYS and isinstance(item, str) and item else masked(item)
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [masked(item) for item in value]
-    return value
 
 
 def person_of(path: str, body: Any, answer: Any) -> str | None:
@@ -73,7 +61,7 @@ def record(
             "idempotency_key": idempotency_key,
             "replayed": replayed,
             "fault": fault,
-            "body": redact(shrink(masked(body))),
-            "response": redact(shrink(masked(response))),
+            "body": redact(shrink(masked(body, SECRET_KEYS))),
+            "response": redact(shrink(masked(response, SECRET_KEYS))),
         }
     )

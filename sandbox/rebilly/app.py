@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from sandbox.common.faults import FaultMiddleware, faulted_request
 from sandbox.common.jobs import Handler, JobRunner
-from sandbox.common.redact import redact, shrink
+from sandbox.common.redact import masked, redact, shrink
 from sandbox.common.web import attach_jobs, close_emulator_app, register_errors
 from sandbox.rebilly import api, control, gatherer, kyc, webhooks
 from sandbox.rebilly.config import EmulatorConfig
@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 # Uploads are checked one by one against max_file_bytes; this only bounds a whole request.
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
+# The webhook credential's password (POST /service-credentials/webhook, and the answers that
+# repeat it) is ours: the unauthenticated request log must not hand it to anyone who asks.
+SECRET_KEYS = frozenset({"password"})
 
 
 def create_app(config: EmulatorConfig, state_path: str | Path, *, start_jobs: bool = True) -> Flask:
@@ -120,15 +123,19 @@ def _log(
             "status": status,
             "org": api.path_org(path) if api.is_api_path(path) else None,
             "fault": None,
-            "body": redact(shrink(body)),
-            "response": redact(shrink(answer)),
+            "body": _recorded(body),
+            "response": _recorded(answer),
         }
     )
 
 
+def _recorded(value: Any) -> Any:
+    return redact(shrink(masked(value, SECRET_KEYS)))
+
+
 def _log_fault(rt: Runtime, environ: Any, mode: str) -> None:
     call = faulted_request(environ, mode)
-    call["body"] = redact(shrink(call["body"]))
+    call["body"] = _recorded(call["body"])
     rt.store.log_request(
         {"at": time.time(), **call, "org": api.path_org(call["path"]), "response": None}
     )

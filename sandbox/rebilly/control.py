@@ -1,6 +1,6 @@
 """Test-only control API under `/_sandbox/` (plain JSON, no auth, never rate-limited or faulted).
 
-- `GET health`: `{status: "ok", pid, orgs: [{organizationId, apiKey}]}`.
+- `GET health`: `{status: "ok", pid, orgs: [{organizationId}]}` (never an API key).
 - `GET config`, `PATCH config`: the runtime options (config.RuntimeConfig); an unknown key or
   a bad value is a 400 naming every problem.
 - `POST reset`: wipe all state and the rate-limit windows; `{"config": true}` also restores
@@ -54,7 +54,7 @@ def _resource(kind: str, resource_id: str) -> Resource:
 @bp.get("/health")
 def health() -> Response:
     rt = runtime()
-    orgs = [{"organizationId": o.organization_id, "apiKey": o.api_key} for o in rt.startup.orgs]
+    orgs = [{"organizationId": o.organization_id} for o in rt.startup.orgs]  # no secret key
     return jsonify({"status": "ok", "pid": os.getpid(), "orgs": orgs})
 
 

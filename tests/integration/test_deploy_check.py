@@ -1,4 +1,5 @@
-"""`manage.py check --deploy` with production-like values reports nothing."""
+"""`manage.py check --deploy` with production-like values reports nothing; with DJANGO_DEBUG
+off, the README's sample credentials and a local email backend stop every process."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -29,10 +34,15 @@ PRODUCTION = {
 
 
 def _check(**overrides: str) -> subprocess.CompletedProcess[str]:
+    return _start("manage.py", "check", "--deploy", "--fail-level", "WARNING", **overrides)
+
+
+def _start(*command: str, **overrides: str) -> subprocess.CompletedProcess[str]:
+    """A process of the app (Python's arguments) with the production-like values and these."""
     env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "onboarding.settings"}
     env |= PRODUCTION | overrides
     return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        [sys.executable, *command],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -120,3 +130,90 @@ def test_qolo_sandbox_mode_off_its_dev_host_or_a_weak_secret_are_errors():
         result = _check(**(QOLO_LIVE | overrides))
         assert result.returncode != 0, code
         assert code in result.stderr, (code, result.stderr)
+
+
+# What make run and the README give: an empty variable is an unset one (the embedded default).
+SAMPLES = {
+    "onboarding.E004": ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+    "kyc.dollarpe.E002": ["DOLLARPE_API_KEY", "DOLLARPE_API_SECRET"],
+    "kyc.rebilly.E005": ["REBILLY_API_KEY", "REBILLY_WEBHOOK_PASSWORD"],
+    "kyc.qolo.E003": ["QOLO_LOGIN_ID", "QOLO_API_KEY", "QOLO_WEBHOOK_SECRET"],
+}
+EVERY_PROVIDER = REBILLY_LIVE | QOLO_LIVE | {"KYC_PROVIDERS": "dollarpe,rebilly,qolo"}
+
+
+def _refused(result: subprocess.CompletedProcess[str], code: str, setting: str) -> bool:
+    line = f"{code}: {setting} is the public sample value from the README: set your own."
+    return result.returncode != 0 and line in result.stderr
+
+
+def test_the_embedded_sample_credentials_stop_start_up_without_debug():
+    unset = {name: "" for names in SAMPLES.values() for name in names}
+    result = _check(**(EVERY_PROVIDER | unset))
+    assert "Refusing to start with DJANGO_DEBUG off and development defaults:" in result.stderr
+    for code, names in SAMPLES.items():
+        for name in names:
+            assert _refused(result, code, name), (name, result.stderr)
+
+
+def test_a_server_holding_the_readme_dollarpe_secret_cannot_start():
+    # The red-team finding: a webhook signed with the README's secret turned a customer
+    # VERIFIED. Neither the web process, nor a worker, nor `check --deploy` starts with it.
+    sample = {"DOLLARPE_API_SECRET": "sandbox-secret"}
+    web = _start("-c", "import onboarding.wsgi", **sample)
+    worker = _start("-m", "celery", "-A", "onboarding", "worker", "--pool", "solo", **sample)
+    for result in (_check(**sample), web, worker):
+        assert _refused(result, "kyc.dollarpe.E002", "DOLLARPE_API_SECRET"), result.stderr
+        assert "sandbox-secret" not in result.stderr + result.stdout  # never the value
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "onboarding.mail.ConsoleEmailBackend",  # the embedded default
+        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.filebased.EmailBackend",
+        "django.core.mail.backends.locmem.EmailBackend",
+        "django.core.mail.backends.dummy.EmailBackend",
+    ],
+)
+def test_an_email_backend_that_sends_nothing_is_an_error_without_debug(settings, backend):
+    settings.EMAIL_BACKEND = backend
+    settings.KYC_TESTS_ALLOW_LOCAL_EMAIL = False  # the suite's own switch, off as in production
+    with pytest.raises(SystemCheckError, match=r"onboarding\.E005"):
+        call_command("check")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    call_command("check")
+
+
+def test_the_email_refusal_stops_start_up_unless_the_suite_s_own_switch_is_on():
+    local = {"EMAIL_BACKEND": ""}  # the embedded console backend
+    refused = _start("-c", "import onboarding.wsgi", **local)
+    assert "onboarding.E005: EMAIL_BACKEND prints, writes to files" in refused.stderr
+    allowed = _check(**local, KYC_TESTS_ALLOW_LOCAL_EMAIL="true")
+    assert allowed.returncode == 0, allowed.stderr + allowed.stdout
+
+
+def test_debug_keeps_the_embedded_defaults_for_make_run(tmp_path):
+    debug = {name: "" for name in PRODUCTION} | {"DJANGO_DEBUG": "true"}
+    result = _start("manage.py", "check", KYC_VAR_DIR=str(tmp_path), **debug)
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_the_sandbox_flags_are_off_unless_debug(tmp_path):
+    flags = {"DOLLARPE_SANDBOX": "", "REBILLY_SANDBOX": "", "QOLO_SANDBOX": ""}
+    show = (
+        "import django; django.setup(); from django.conf import settings as s;"
+        "print(s.DOLLARPE_SANDBOX, s.REBILLY_SANDBOX, s.QOLO_SANDBOX)"
+    )
+    production = _start("-c", show, **flags)
+    assert production.stdout.split() == ["False", "False", "False"], production.stderr
+    debug = {name: "" for name in PRODUCTION} | flags | {"DJANGO_DEBUG": "true"}
+    local = _start("-c", show, KYC_VAR_DIR=str(tmp_path), **debug)
+    assert local.stdout.split() == ["True", "True", "True"], local.stderr
+
+
+def test_the_refusals_are_errors_of_manage_py_check(settings):
+    settings.DOLLARPE_API_SECRET = "sandbox-secret"
+    with pytest.raises(SystemCheckError, match=r"kyc\.dollarpe\.E002"):
+        call_command("check")

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from sandbox.dollarpe.process import EmulatorError, EmulatorProcess
+from tests.sandbox.conftest import ORG, OTHER_ORG
 from tests.sandbox.dollarpe_support import (
     Api,
     TestServer,
@@ -139,3 +140,18 @@ def test_seeded_faults_are_reproducible(emu: EmulatorProcess, api: Api) -> None:
     second = _fault_pattern(emu, api)
     assert first == second
     assert set(first) == {200, 500}
+
+
+def test_the_control_api_names_each_organisation_but_never_its_secret(
+    emu: EmulatorProcess, api: Api
+) -> None:
+    # The control API answers anyone who reaches the port: a secret there would let anyone
+    # sign webhooks the app takes as DollarPe's.
+    api.ok("GET", "/customer/list")
+    health = requests.get(emu.base_url + "/_sandbox/health", timeout=5)
+    assert health.json()["orgs"] == [{"api_key": ORG[0]}, {"api_key": OTHER_ORG[0]}]
+    answers = [health.text]
+    for path in ("/config", "/requests", "/webhooks/deliveries"):
+        answers.append(requests.get(emu.base_url + "/_sandbox" + path, timeout=5).text)
+    for secret in (ORG[1], OTHER_ORG[1]):
+        assert not [text for text in answers if secret in text]

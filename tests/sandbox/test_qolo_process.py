@@ -4,6 +4,7 @@ command line."""
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from pathlib import Path
 
@@ -99,7 +100,9 @@ def test_control_config_is_validated(qolo_sandbox: QoloEmulatorProcess) -> None:
     assert (config["require_document"], config["document_outcome"]) == (True, "pass")
     assert (config["webhook_envelope"], config["max_document_bytes"]) == ("data", 10 * 1024 * 1024)
     health = qolo_sandbox.health()
-    assert health["logins"][0] == {"login_id": "qolo-login", "api_key": "qolo-api-key"}
+    # The login is named, never its API key: the control API answers anyone on the port.
+    assert health["logins"][0] == {"login_id": "qolo-login"}
+    assert "qolo-api-key" not in json.dumps(health)
     assert health["programs"] == [
         {"program_guid": QOLO_CDD, "mode": "CDD"},
         {"program_guid": SDD_PROGRAM, "mode": "SDD"},

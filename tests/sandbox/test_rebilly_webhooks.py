@@ -3,6 +3,7 @@ duplicates, held and out-of-order deliveries, tracking logs and resend."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -67,6 +68,19 @@ def test_an_identical_credential_answers_303(rapi: RebillyApi, server: TestServe
         valid=False,
     )
     assert set(bad.fields()) == {"host", "auth.username", "auth.password"}
+
+
+def test_the_request_log_never_shows_a_credential_password(
+    rapi: RebillyApi, reb: RebillyEmulatorProcess, server: TestServer
+) -> None:
+    # The webhook password is ours (Rebilly sends it back to us): the unauthenticated control
+    # API must not hand it out, neither from the request nor from the answer that repeats it.
+    _credential(rapi, server)
+    logged = [e for e in reb.requests() if e["path"].endswith("/service-credentials/webhook")]
+    assert [(e["body"]["auth"]["password"], e["response"]["auth"]["password"]) for e in logged] == [
+        ("********", "********")
+    ]
+    assert "superman" not in json.dumps(reb.requests())
 
 
 def test_webhook_subscriptions(rapi: RebillyApi, server: TestServer) -> None:

@@ -156,6 +156,9 @@ class SecondProvider:
     def deploy_checks(self) -> list[Any]:
         return []
 
+    def startup_checks(self) -> list[Any]:
+        return []
+
 
 def _event(item: Mapping[str, Any]) -> ProviderEvent:
     common = {"entity_id": item["customer"], "raw_type": item["type"]}

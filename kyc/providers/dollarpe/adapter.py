@@ -16,7 +16,7 @@ from kyc.models import Document, Status, Submission
 from kyc.providers.base import CallObserver
 from kyc.providers.dollarpe import types as t
 from kyc.providers.dollarpe import vocabulary as words
-from kyc.providers.dollarpe.checks import deploy_checks
+from kyc.providers.dollarpe.checks import deploy_checks, startup_checks
 from kyc.providers.dollarpe.client import DollarPeClient
 from kyc.providers.dollarpe.forms import BankForm, PanField
 from kyc.providers.dollarpe.webhooks import check_signature, read_webhook
@@ -287,6 +287,10 @@ class DollarPeProvider:
     @staticmethod
     def deploy_checks() -> list[CheckMessage]:
         return deploy_checks()
+
+    @staticmethod
+    def startup_checks() -> list[CheckMessage]:
+        return startup_checks()
 
 
 def _event(event: Any) -> ProviderEvent:

@@ -1,4 +1,5 @@
-"""`manage.py check --deploy` for DollarPe's own settings."""
+"""System checks for DollarPe's own settings: `manage.py check --deploy`, and the sample
+credentials no process with DJANGO_DEBUG off starts with."""
 
 from __future__ import annotations
 
@@ -6,6 +7,14 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
 from onboarding.env import is_local_url
+from onboarding.samples import still_sample
+
+# The README's (and the emulator's default organisation's): the secret also signs webhooks.
+SAMPLES = {"DOLLARPE_API_KEY": "sandbox-key", "DOLLARPE_API_SECRET": "sandbox-secret"}
+
+
+def startup_checks() -> list[CheckMessage]:
+    return still_sample(SAMPLES, id="kyc.dollarpe.E002")
 
 
 def deploy_checks() -> list[CheckMessage]:

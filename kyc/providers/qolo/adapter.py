@@ -42,7 +42,7 @@ from kyc.providers.interface import (
     Words,
 )
 from kyc.providers.qolo import vocabulary as words
-from kyc.providers.qolo.checks import deploy_checks
+from kyc.providers.qolo.checks import deploy_checks, startup_checks
 from kyc.providers.qolo.client import QoloClient
 from kyc.providers.qolo.forms import SsnField
 from kyc.providers.qolo.types import Entry, KycResult, Person
@@ -303,6 +303,10 @@ class QoloProvider:
     @staticmethod
     def deploy_checks() -> list[CheckMessage]:
         return deploy_checks()
+
+    @staticmethod
+    def startup_checks() -> list[CheckMessage]:
+        return startup_checks()
 
 
 # --- bodies we send ------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from kyc.providers.interface import (
     Words,
 )
 from kyc.providers.rebilly import vocabulary as words
-from kyc.providers.rebilly.checks import deploy_checks
+from kyc.providers.rebilly.checks import deploy_checks, startup_checks
 from kyc.providers.rebilly.client import RebillyClient
 from kyc.providers.rebilly.types import KycDocument, KycRequest
 from kyc.providers.rebilly.webhooks import check_basic, delivery
@@ -301,6 +301,10 @@ class RebillyProvider:
     @staticmethod
     def deploy_checks() -> list[CheckMessage]:
         return deploy_checks()
+
+    @staticmethod
+    def startup_checks() -> list[CheckMessage]:
+        return startup_checks()
 
 
 # --- bodies we send ------------------------------------------------------------------------------
