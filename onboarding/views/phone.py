@@ -22,6 +22,7 @@ from kyc.services.phone_links import (
     phone_link_live,
     phone_link_redeem,
 )
+from onboarding import limits
 from onboarding.forms import UploadsForm
 from onboarding.journey import current_verification, posted, posted_files
 from onboarding.phone import (
@@ -66,7 +67,8 @@ def ran_out(request: HttpRequest) -> HttpResponse:
 @never_cache
 def phone_open(request: HttpRequest, token: str) -> HttpResponse:
     """GET only says what the link does (mail scanners and previews follow links: they must
-    not use it up); the button POSTs, and that redeems it."""
+    not use it up); the button POSTs, and that redeems it. Limited per client address."""
+    limits.count(request, "phone-link")
     if request.method == "POST":
         link = phone_link_redeem(token=token)
         if link is None:

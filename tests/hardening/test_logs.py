@@ -28,7 +28,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kyc.models import BankAccount, ProviderCall, Status, Submission, Verification
-from tests.support import builders, images
+from tests.support import builders, emails, images
 from tests.support.processes import Worker, private_queue
 from tests.support.waiting import wait_for
 
@@ -74,6 +74,8 @@ def worker(transactional_db: Any) -> Iterator[Worker]:
             LOG_LEVEL="DEBUG",
             KYC_RETRY_BACKOFF="1",
             AWS_SECRET_ACCESS_KEY=WORKER_AWS_SECRET,
+            EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+            EMAIL_FILE_PATH=str(emails.folder()),  # the sign-up link is read from there
         )
         try:
             yield process
@@ -86,6 +88,11 @@ def _journey_to_submission(
 ) -> Verification:
     signup = {"email": email, "password1": PASSWORD, "password2": PASSWORD}
     assert client.post(reverse("onboarding:signup"), signup).status_code == 302
+    link = wait_for(lambda: emails.sent_to(email), bool)[0]  # sent by the worker
+    confirm = re.search(r"https?://\S+(/accounts/signup/confirm/\S+)", emails.body(link))
+    assert confirm is not None
+    signatures.append(confirm.group(1).split("/")[-2])  # the link's token logs one in
+    assert client.post(confirm.group(1))["Location"] == reverse("onboarding:profile")
     client.post(reverse("onboarding:logout"))
     login = {"username": email, "password": PASSWORD}
     assert client.post(reverse("onboarding:login"), login).status_code == 302
