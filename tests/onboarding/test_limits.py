@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -77,9 +78,12 @@ def test_failed_logins_from_one_client_address_lock_it_for_every_address(setting
 def test_the_client_address_is_the_one_our_proxy_appended(settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login-ip": "2/15m"}
     settings.CLIENT_IP_HEADER = "X-Forwarded-For"
-    behind_proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    behind_proxy: dict[str, Any] = {"REMOTE_ADDR": "10.0.0.1"}
     for n in range(2):  # a new invented first entry each time changes nothing
-        spoofed = {"HTTP_X_FORWARDED_FOR": f"198.51.100.{n}, 203.0.113.7", **behind_proxy}
+        spoofed: dict[str, Any] = {
+            "HTTP_X_FORWARDED_FOR": f"198.51.100.{n}, 203.0.113.7",
+            **behind_proxy,
+        }
         assert fail_logins(Client(**spoofed), LOGIN, new_email(), 1) == [200]
     same = Client(HTTP_X_FORWARDED_FOR="203.0.113.7", **behind_proxy)
     assert_limited(same.post(LOGIN, {"username": new_email(), "password": "x"}))
@@ -138,7 +142,7 @@ def test_upload_tickets_and_checks_of_one_onboarding_are_limited_with_a_json_ans
     signed_in, user
 ):
     local_verification(user)
-    json = {"HTTP_ACCEPT": "application/json"}
+    json: dict[str, Any] = {"HTTP_ACCEPT": "application/json"}
     presign = reverse("onboarding:presign")
     for _ in range(60):
         assert signed_in.post(presign, {"kind": "selfie"}, **json).status_code == 200
