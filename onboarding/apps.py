@@ -15,9 +15,11 @@ class OnboardingConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from onboarding import checks  # noqa: F401 - registers the system checks
+        from onboarding.middleware import seen_at_login
         from onboarding.phone import drop_marker_on_login
 
         user_logged_in.connect(drop_marker_on_login, dispatch_uid="onboarding.phone")
+        user_logged_in.connect(seen_at_login, dispatch_uid="onboarding.staff_idle")
 
         if settings.CELERY_BROKER_URL.startswith("filesystem"):
             # kombu's filesystem transport expects its folders to exist.

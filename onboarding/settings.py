@@ -258,7 +258,7 @@ RATE_LIMITS = {
     "account-email": env_rate("RATE_LIMIT_ACCOUNT_EMAIL", "3/h"),
     # Upload tickets and upload checks for one onboarding (each file takes one of each).
     "upload": env_rate("RATE_LIMIT_UPLOAD", "60/10m"),
-    # Phone links opened from one client address (the tokens are unguessable: no scanning).
+    # Dead or unknown phone links opened from one client address (no scanning for tokens).
     "phone-link": env_rate("RATE_LIMIT_PHONE_LINK", "30/10m"),
 }
 RATELIMIT_VIEW = "onboarding.limits.limited"

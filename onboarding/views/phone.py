@@ -67,18 +67,25 @@ def ran_out(request: HttpRequest) -> HttpResponse:
 @never_cache
 def phone_open(request: HttpRequest, token: str) -> HttpResponse:
     """GET only says what the link does (mail scanners and previews follow links: they must
-    not use it up); the button POSTs, and that redeems it. Limited per client address."""
-    limits.count(request, "phone-link")
+    not use it up); the button POSTs, and that redeems it. A client address that opened too
+    many dead or unknown links is refused for a while (the tokens cannot be guessed; this
+    stops trying)."""
+    limits.refuse_if_used_up(request, "phone-link")
     if request.method == "POST":
         link = phone_link_redeem(token=token)
         if link is None:
-            return gone(request, known=phone_link_find(token=token) is not None)
+            return _dead_link(request, token)
         phone_start(request, link)
         return redirect("onboarding:phone_photos")
     found = phone_link_find(token=token)
     if found is None or not phone_link_live(found):
-        return gone(request, known=found is not None)
+        return _dead_link(request, token)
     return render(request, "onboarding/phone_open.html")
+
+
+def _dead_link(request: HttpRequest, token: str) -> HttpResponse:
+    limits.count(request, "phone-link")
+    return gone(request, known=phone_link_find(token=token) is not None)
 
 
 @never_cache
