@@ -6,6 +6,7 @@ late, so a worker killed mid-task hands it back to the broker.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from celery import shared_task
@@ -101,11 +102,13 @@ def _account_email(address: str, template: str, context: dict[str, Any], languag
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=5, max_retries=8)
-def send_signup_link(*, email: str, sealed_token: str, language: str = "") -> None:
-    """The "confirm your email" link of a sign-up for an address without an account."""
-    context: dict[str, Any] = {"token": decrypt(sealed_token), "hours": settings.SIGNUP_LINK_HOURS}
+def send_signup_link(*, sealed: str, language: str = "") -> None:
+    """The "confirm your email" link of a sign-up for an address without an account
+    (`sealed`: the address and the link's token, encrypted by onboarding.signup)."""
+    opened = json.loads(decrypt(sealed))
+    context: dict[str, Any] = {"token": opened["token"], "hours": settings.SIGNUP_LINK_HOURS}
     context["base_url"] = settings.PUBLIC_BASE_URL
-    _account_email(email, "registration/signup_link", context, _known(language))
+    _account_email(str(opened["email"]), "registration/signup_link", context, _known(language))
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=5, max_retries=8)

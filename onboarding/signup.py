@@ -43,12 +43,10 @@ def signup_request(*, email: str, password: str) -> None:
         jobs.after_commit(jobs.SEND_SIGNUP_EXISTING, {"user_id": user.pk, "language": language})
         return
     token = encrypt(json.dumps({"email": email, "password": password_hash}))
-    # The link logs in whoever opens it: sealed once more, so the worker's log of the task's
-    # arguments does not hold it.
-    sealed = encrypt(token)
-    jobs.after_commit(
-        jobs.SEND_SIGNUP_LINK, {"email": email, "sealed_token": sealed, "language": language}
-    )
+    # The link logs in whoever opens it: sealed once more with the address, so the worker's
+    # log of the task's arguments holds neither.
+    sealed = encrypt(json.dumps({"email": email, "token": token}))
+    jobs.after_commit(jobs.SEND_SIGNUP_LINK, {"sealed": sealed, "language": language})
 
 
 def signup_token_valid(token: str) -> bool:

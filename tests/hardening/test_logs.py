@@ -90,6 +90,7 @@ def _journey_to_submission(
     assert client.post(reverse("onboarding:signup"), signup).status_code == 302
     confirm = emails.signup_link(email)  # sent by the worker
     signatures.append(confirm.split("/")[-2])  # the link's token: it logs one in
+    signatures.append(email)  # not in the task's arguments either (sealed with the token)
     assert client.post(confirm)["Location"] == reverse("onboarding:profile")
     client.post(reverse("onboarding:logout"))
     login = {"username": email, "password": PASSWORD}
