@@ -22,6 +22,8 @@ SEND_BANK_ACCOUNT = "kyc.tasks.send_bank_account"
 SEND_USER_EMAIL = "kyc.tasks.send_user_email"
 SEND_PASSWORD_RESET = "kyc.tasks.send_password_reset"  # noqa: S105 - a task name
 SEND_PHONE_LINK_EMAIL = "kyc.tasks.send_phone_link_email"
+SEND_SIGNUP_LINK = "kyc.tasks.send_signup_link"
+SEND_SIGNUP_EXISTING = "kyc.tasks.send_signup_existing"
 PROCESS_WEBHOOK = "kyc.tasks.process_webhook"
 DRAIN_WEBHOOKS = "kyc.tasks.drain_webhooks"
 POLL_CUSTOMER = "kyc.tasks.poll_customer"
@@ -32,6 +34,8 @@ NAMES = (
     SEND_USER_EMAIL,
     SEND_PASSWORD_RESET,
     SEND_PHONE_LINK_EMAIL,
+    SEND_SIGNUP_LINK,
+    SEND_SIGNUP_EXISTING,
     PROCESS_WEBHOOK,
     DRAIN_WEBHOOKS,
     POLL_CUSTOMER,

@@ -6,6 +6,7 @@ late, so a worker killed mid-task hands it back to the broker.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from celery import shared_task
@@ -87,11 +88,43 @@ def send_password_reset(*, user_id: int, language: str = "") -> None:
         "token": default_token_generator.make_token(user),
         "base_url": settings.PUBLIC_BASE_URL,
     }
-    known = dict(settings.LANGUAGES)
-    with translation.override(language if language in known else user_language(user)):
-        subject = render_text("registration/password_reset_subject.txt", context)
-        body = render_text("registration/password_reset_email.txt", context)
-    send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    language = language if language in dict(settings.LANGUAGES) else user_language(user) or ""
+    _account_email(user.email, "registration/password_reset", context, language)
+
+
+def _account_email(address: str, template: str, context: dict[str, Any], language: str) -> None:
+    """An email about an account (not an onboarding): `template`_subject.txt and
+    `template`_email.txt, in `language` (else the default one)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_text(f"{template}_subject.txt", context)
+        body = render_text(f"{template}_email.txt", context)
+    send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [address])
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=5, max_retries=8)
+def send_signup_link(*, sealed: str, language: str = "") -> None:
+    """The "confirm your email" link of a sign-up for an address without an account
+    (`sealed`: the address and the link's token, encrypted by onboarding.signup)."""
+    opened = json.loads(decrypt(sealed))
+    context: dict[str, Any] = {"token": opened["token"], "hours": settings.SIGNUP_LINK_HOURS}
+    context["base_url"] = settings.PUBLIC_BASE_URL
+    _account_email(str(opened["email"]), "registration/signup_link", context, _known(language))
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=5, max_retries=8)
+def send_signup_existing(*, user_id: int, language: str = "") -> None:
+    """To the owner of an account someone tried to sign up again with: how to log in or
+    choose a new password (the sign-up page said only "check your email")."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return
+    context = {"base_url": settings.PUBLIC_BASE_URL}
+    language = _known(language) or user_language(user) or ""
+    _account_email(user.email, "registration/signup_existing", context, language)
+
+
+def _known(language: str) -> str:
+    return language if language in dict(settings.LANGUAGES) else ""
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=5, max_retries=8)

@@ -9,6 +9,8 @@ from onboarding.views import accounts
 
 urlpatterns = [
     path("signup/", accounts.signup, name="signup"),
+    path("signup/sent/", accounts.signup_sent, name="signup_sent"),
+    path("signup/confirm/<str:token>/", accounts.signup_confirm, name="signup_confirm"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/reset/", accounts.PasswordResetView.as_view(), name="password_reset"),

@@ -16,9 +16,11 @@ class OnboardingConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from onboarding import checks  # registers the system checks
+        from onboarding.middleware import seen_at_login
         from onboarding.phone import drop_marker_on_login
 
         user_logged_in.connect(drop_marker_on_login, dispatch_uid="onboarding.phone")
+        user_logged_in.connect(seen_at_login, dispatch_uid="onboarding.staff_idle")
         # Every process with DJANGO_DEBUG off, gunicorn and Celery included, stops here;
         # `manage.py check` reports the same findings as Django's list of errors instead.
         if sys.argv[1:2] != ["check"]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -129,6 +130,19 @@ def env_json(name: str, default: Any, *, kind: type = object) -> Any:
     if not isinstance(parsed, kind):
         raise _bad(name, f"a JSON {'list' if kind is list else 'object'}")
     return parsed
+
+
+_RATE = re.compile(r"^[1-9][0-9]*/[1-9]?[0-9]*[smhd]$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate as django-ratelimit reads it: a count per period, e.g. "5/15m" or "10/h"."""
+    value = _raw(name) or default
+    if not _RATE.match(value):
+        raise _bad(
+            name, 'a rate such as "5/15m" or "10/h" (a count, "/", a period in s, m, h or d)'
+        )
+    return value
 
 
 def env_countries(name: str, default: Iterable[str]) -> list[str]:

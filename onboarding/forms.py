@@ -19,6 +19,7 @@ from typing import Any
 import phonenumbers
 from botocore.exceptions import BotoCoreError, ClientError
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -36,6 +37,7 @@ from kyc.services.notify import user_language
 from onboarding.capture import receipt
 from onboarding.countries import alpha_2, default_country, likely_first_choices
 from onboarding.formbuilder import FormPlan, SpecFormMixin
+from onboarding.limits import LoginLockout
 from onboarding.prg import Kept
 from onboarding.uploads import too_large
 
@@ -85,11 +87,8 @@ class SignupForm(JourneyForm):
     )
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        users = get_user_model().objects
-        if users.filter(username__iexact=email).exists() or users.filter(email__iexact=email):
-            raise ValidationError(_("An account with this email address already exists."))
-        return str(email)
+        # Whether an account has it is not said here (onboarding/signup.py).
+        return str(self.cleaned_data["email"].strip().lower())
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -103,12 +102,6 @@ class SignupForm(JourneyForm):
             except ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
-
-    def save(self) -> Any:
-        email = self.cleaned_data["email"]
-        return get_user_model().objects.create_user(
-            username=email, email=email, password=self.cleaned_data["password1"]
-        )
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
@@ -124,7 +117,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         )
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class EmailAuthenticationForm(LoginLockout, AuthenticationForm):
     """Log in with the email address (it is the username), whatever its case."""
 
     summary_anchor = "id_username"
@@ -139,6 +132,10 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return str(self.cleaned_data.get("username", "")).strip().lower()
+
+
+class AdminLoginForm(LoginLockout, AdminAuthenticationForm):
+    """The admin's login form, under the same lockout as the journey's."""
 
 
 # --- Profile ----------------------------------------------------------------------------------

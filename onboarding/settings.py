@@ -29,6 +29,7 @@ from onboarding.env import (
     env_int,
     env_json,
     env_list,
+    env_rate,
     env_share,
     env_str,
     env_url,
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "storages",
     "csp",  # its system checks refuse django-csp 3's old CSP_* settings
+    "django_ratelimit",
     "onboarding",
     "kyc",
 ]
@@ -68,6 +70,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "onboarding.middleware.StaffIdleTimeoutMiddleware",
+    # A view or form over a rate limit raises Ratelimited: answered 429 by RATELIMIT_VIEW.
+    "django_ratelimit.middleware.RatelimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -243,6 +248,37 @@ else:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+
+# --- Rate limits and lockout ---------------------------------------------------------------
+# Counted in the cache above (django-ratelimit; onboarding/limits.py), so every web process
+# shares them. Each is "count/period"; the same for an address with an account and without.
+RATE_LIMITS = {
+    # Failed logins (the journey's and the admin's) for one email address: past it, that
+    # address cannot log in, even with the right password, until the period ends.
+    "login": env_rate("RATE_LIMIT_LOGIN", "5/15m"),
+    # Failed logins from one client address, whatever the email addresses tried.
+    "login-ip": env_rate("RATE_LIMIT_LOGIN_IP", "30/15m"),
+    # Sign-ups and password-reset requests from one client address.
+    "signup": env_rate("RATE_LIMIT_SIGNUP", "10/h"),
+    "password-reset": env_rate("RATE_LIMIT_PASSWORD_RESET", "10/h"),
+    # Sign-up and password-reset emails one email address may be sent (no mail bombing).
+    "account-email": env_rate("RATE_LIMIT_ACCOUNT_EMAIL", "3/h"),
+    # Upload tickets and upload checks for one onboarding (each file takes one of each).
+    "upload": env_rate("RATE_LIMIT_UPLOAD", "60/10m"),
+    # Dead or unknown phone links opened from one client address (no scanning for tokens).
+    "phone-link": env_rate("RATE_LIMIT_PHONE_LINK", "30/10m"),
+}
+RATELIMIT_VIEW = "onboarding.limits.limited"
+RATELIMIT_CACHE_PREFIX = "rl:"  # the library's own; the tests give each run its own
+RATELIMIT_IP_META_KEY = "onboarding.limits.client_address"
+# The request header a trusted proxy in front of us sets to the client's address (its last
+# entry is taken: the one our proxy added), e.g. X-Forwarded-For; empty: the connection's peer.
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
+# django-ratelimit knows only django-redis by name (ours is Django's own Redis backend, whose
+# increments are atomic too); the folder cache of `make run` counts approximately (one machine).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if CACHE_URL.startswith("file:"):
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # --- KYC providers and routing ----------------------------------------------------------------
 # The providers that take new applicants and webhooks (kyc/providers/registry.py knows them).
@@ -437,6 +473,11 @@ LOGIN_URL = "onboarding:login"
 # After logging in, on any device, the journey picks up where the user left off.
 LOGIN_REDIRECT_URL = "onboarding:start"
 LOGOUT_REDIRECT_URL = "home"
+# A staff member's session ends after this many seconds without a request (end users' sessions
+# keep Django's SESSION_COOKIE_AGE).
+STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
+# Hours a sign-up's "confirm your email" link works.
+SIGNUP_LINK_HOURS = env_int("SIGNUP_LINK_HOURS", 24, minimum=1)
 # Uploads without JavaScript: above this size a file is streamed to a temporary file on disk
 # instead of memory, so the web process never holds a whole identity document.
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024, minimum=0)

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from kyc.webhooks.views import webhook
 from onboarding import accounts_urls, journey_urls
+from onboarding.forms import AdminLoginForm
 from onboarding.health import healthz
 from onboarding.views.home import home
 from onboarding.views.language import set_language
@@ -14,6 +15,9 @@ onboarding_patterns = [
     path("accounts/", include(accounts_urls.urlpatterns)),
     path("verify/", include(journey_urls.urlpatterns)),
 ]
+
+# Staff log in under the same lockout as applicants (onboarding/limits.py).
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", home, name="home"),

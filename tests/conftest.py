@@ -21,6 +21,7 @@ from sandbox.s3 import create_private_bucket
 from tests.settings import SERVICES
 from tests.support import emails, processes
 from tests.support.builders import register_webhook_url
+from tests.support.limits import clear_rate_limits
 from tests.support.waiting import wait_for
 
 
@@ -33,6 +34,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"browser: {SERVICES.chromium or 'none'}",
     ]
     return lines + [f"fallback: {note}" for note in SERVICES.notes]
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Every test starts with no login failure, sign-up or upload counted: the suite logs in
+    and uploads far more often than a person would."""
+    clear_rate_limits()
 
 
 @pytest.fixture(scope="session", autouse=True)

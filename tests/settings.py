@@ -79,6 +79,9 @@ from onboarding.settings import *  # noqa: E402, F403
 from onboarding.settings import DATABASES, VAR_DIR  # noqa: E402 - named for the edits below
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# This run's rate-limit counters, apart from other runs' in the shared Redis (they all come
+# from 127.0.0.1): tests/support/limits.py wipes them between tests.
+RATELIMIT_CACHE_PREFIX = f"rl:{_env['KYC_TEST_RUN']}:"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory: the Celery worker the tests start must see the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}

@@ -22,6 +22,7 @@ from kyc.services.phone_links import (
     phone_link_live,
     phone_link_redeem,
 )
+from onboarding import limits
 from onboarding.forms import UploadsForm
 from onboarding.journey import current_verification, posted, posted_files
 from onboarding.phone import (
@@ -67,18 +68,26 @@ def ran_out(request: HttpRequest) -> HttpResponse:
 @never_cache
 def phone_open(request: HttpRequest, token: str) -> HttpResponse:
     """GET only says what the link does (mail scanners and previews follow links: they must
-    not use it up); the button POSTs, and that redeems it."""
+    not use it up); the button POSTs, and that redeems it. A client address that opened too
+    many dead or unknown links is refused for a while (the tokens cannot be guessed; this
+    stops trying)."""
+    limits.refuse_if_used_up(request, "phone-link")
     if request.method == "POST":
         link = phone_link_redeem(token=token)
         if link is None:
-            return gone(request, known=phone_link_find(token=token) is not None)
+            return _dead_link(request, token)
         phone_start(request, link)
         photos = redirect("onboarding:phone_photos")
         return restore_language(request, photos, link.verification.user)
     found = phone_link_find(token=token)
     if found is None or not phone_link_live(found):
-        return gone(request, known=found is not None)
+        return _dead_link(request, token)
     return render(request, "onboarding/phone_open.html")
+
+
+def _dead_link(request: HttpRequest, token: str) -> HttpResponse:
+    limits.count(request, "phone-link")
+    return gone(request, known=phone_link_find(token=token) is not None)
 
 
 @never_cache

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from kyc.models import CustomerState, Document, Status, Verification
 from kyc.quality import warnings_of
 from kyc.services.documents import document_check, document_presign
+from onboarding import limits
 from onboarding.capture import receipt
 from onboarding.forms import UploadsForm
 from onboarding.journey import (
@@ -84,6 +85,7 @@ def _json_error(message: str, status: int) -> JsonResponse:
 def presign(request: HttpRequest) -> JsonResponse:
     """A presigned POST for one file, which the browser sends straight to the private bucket."""
     verification = _own_verification(request)
+    limits.count(request, "upload", f"verification:{verification.pk}")
     kind = request.POST.get("kind", "")
     if kind not in Document.Kind.values:
         return _json_error(_("Unknown kind of document."), 400)
@@ -110,7 +112,9 @@ def check(request: HttpRequest, document_id: int) -> JsonResponse:
     """After the browser uploaded: accept the file, or delete it and say why.
 
     `sent_anyway=1`: the browser warned about this picture and the person chose to send it."""
-    document = get_object_or_404(Document, pk=document_id, verification=_own_verification(request))
+    verification = _own_verification(request)
+    limits.count(request, "upload", f"verification:{verification.pk}")
+    document = get_object_or_404(Document, pk=document_id, verification=verification)
     sent_anyway = request.POST.get("sent_anyway", "0")
     if sent_anyway not in ("0", "1"):
         return _json_error(_("Unknown answer to the photo warning."), 400)

@@ -438,7 +438,7 @@
     return postForm(this.form.getAttribute("data-presign-url"), this.form, kind)
       .then(function (presigned) {
         if (!presigned.ok) {
-          if (presigned.status === 400 || presigned.status === 409) {
+          if (presigned.status === 400 || presigned.status === 409 || presigned.status === 429) {
             throw { refused: presigned.body.message };
           }
           throw new Error("presign " + presigned.status);
@@ -455,6 +455,8 @@
         return postForm(url, slot.form, answer);
       })
       .then(function (checked) {
+        // Too many tries (429): the server's message says how long to wait.
+        if (checked.status === 429) { throw { refused: checked.body.message }; }
         if (!checked.ok) { throw new Error("check " + checked.status); }
         if (!checked.body.accepted) { throw { refused: checked.body.message }; }
         return checked.body;

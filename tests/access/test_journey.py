@@ -27,6 +27,8 @@ pytestmark = pytest.mark.django_db
 # Pages meant for people who are not signed in: they may answer 200, never with data.
 PUBLIC = {
     "signup",
+    "signup_sent",
+    "signup_confirm",
     "login",
     "logout",
     "password_reset",

@@ -88,6 +88,21 @@ def test_without_javascript_the_files_go_with_the_form(browser, app):
     ]
 
 
+def test_too_many_uploads_are_refused_with_the_servers_message_in_the_slot(page, app, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "upload": "2/10m"}  # one file: 2 requests
+    user = make_user()
+    created_verification(user)
+    log_in(page, app, user.email)
+    page.goto(app + "/verify/documents/")
+    upload(page, "id_document_front", images.jpeg(), "front.jpg", "image/jpeg")
+    expect(page.locator("#id_document_front_status")).to_contain_text("Received", timeout=30_000)
+    upload(page, "id_document_back", images.png(), "back.png", "image/png")
+    refused = page.locator("[data-kind=document_back] [data-upload-error]")
+    expect(refused).to_contain_text("Too many attempts. Please wait", timeout=30_000)
+    expect(refused).to_be_visible()
+    assert not Document.objects.filter(verification__user=user, kind="document_back").exists()
+
+
 def test_logging_in_on_another_device_resumes_the_journey(browser, app):
     user = make_user()
     verification = created_verification(user)

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from tests.onboarding.browser_steps import PASSWORD, screenshot
+from tests.support import emails
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +28,9 @@ def switch_to(page, name: str) -> None:
         page.get_by_role("button", name=name).click()
 
 
-def test_hindi_then_tamil_from_the_home_page_to_the_profile_errors(page, live_server):
+def test_hindi_then_tamil_from_the_home_page_to_the_profile_errors(
+    page, live_server, celery_worker
+):
     page.goto(live_server.url + "/")
     assert lang(page) == "en"
     switch_to(page, "हिन्दी")
@@ -40,10 +43,17 @@ def test_hindi_then_tamil_from_the_home_page_to_the_profile_errors(page, live_se
     screenshot(page, "i18n-home-hi")
 
     page.locator("main").get_by_role("link", name="खाता बनाएँ").click()
-    page.get_by_label("ईमेल पता", exact=True).fill(f"e2e-{uuid.uuid4().hex[:8]}@example.com")
+    email = f"e2e-{uuid.uuid4().hex[:8]}@example.com"
+    page.get_by_label("ईमेल पता", exact=True).fill(email)
     page.get_by_label("पासवर्ड", exact=True).fill(PASSWORD)
     page.get_by_label("पासवर्ड दोबारा", exact=True).fill(PASSWORD)
     page.locator("main").get_by_role("button", name="खाता बनाएँ").click()
+    page.wait_for_url("**/accounts/signup/sent/")
+    assert page.locator("h1").inner_text() == "अपना ईमेल देखें"
+    link = emails.signup_link(email)  # in the language the person signed up in
+    assert str(emails.sent_to(email)[-1]["Subject"]).strip() == "अपने ईमेल पते की पुष्टि करें"
+    page.goto(live_server.url + link)
+    page.get_by_role("button", name="मेरा खाता बनाएँ").click()
     page.wait_for_url("**/verify/profile/")
     assert lang(page) == "hi"
     assert page.locator("h1").inner_text() == "आपका विवरण"

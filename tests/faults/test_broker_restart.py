@@ -14,7 +14,6 @@ import shutil
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,14 +34,6 @@ pytestmark = pytest.mark.skipif(
     shutil.which("redis-server") is None and os.environ.get("CI", "").lower() != "true",
     reason="needs the redis-server binary",
 )
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Any:
-    server = RedisServer(tmp_path / "redis")
-    server.start()
-    yield server
-    server.stop()
 
 
 def _states(ids: list[int]) -> Counter[str]:

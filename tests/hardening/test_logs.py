@@ -30,7 +30,7 @@ from django.urls import reverse
 
 from kyc.models import BankAccount, ProviderCall, Status, Submission, Verification
 from onboarding.logs import PhoneTokensHidden
-from tests.support import builders, images
+from tests.support import builders, emails, images
 from tests.support.processes import Worker, private_queue
 from tests.support.waiting import wait_for
 
@@ -76,6 +76,8 @@ def worker(transactional_db: Any) -> Iterator[Worker]:
             LOG_LEVEL="DEBUG",
             KYC_RETRY_BACKOFF="1",
             AWS_SECRET_ACCESS_KEY=WORKER_AWS_SECRET,
+            EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+            EMAIL_FILE_PATH=str(emails.folder()),  # the sign-up link is read from there
         )
         try:
             yield process
@@ -88,6 +90,10 @@ def _journey_to_submission(
 ) -> Verification:
     signup = {"email": email, "password1": PASSWORD, "password2": PASSWORD}
     assert client.post(reverse("onboarding:signup"), signup).status_code == 302
+    confirm = emails.signup_link(email)  # sent by the worker
+    signatures.append(confirm.split("/")[-2])  # the link's token: it logs one in
+    signatures.append(email)  # not in the task's arguments either (sealed with the token)
+    assert client.post(confirm)["Location"] == reverse("onboarding:profile")
     client.post(reverse("onboarding:logout"))
     login = {"username": email, "password": PASSWORD}
     assert client.post(reverse("onboarding:login"), login).status_code == 302

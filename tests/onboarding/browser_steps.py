@@ -14,7 +14,7 @@ from django.conf import settings
 from kyc.providers.dollarpe.client import DollarPeClient
 from kyc.webhooks.views import webhook_path
 from sandbox.s3 import create_private_bucket
-from tests.support import images
+from tests.support import emails, images
 
 WEBHOOK_PATH = webhook_path("dollarpe")
 
@@ -63,6 +63,9 @@ def sign_up(page: Any, base: str) -> str:
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password again", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/accounts/signup/sent/")
+    page.goto(base + emails.signup_link(email))  # the link the worker emailed
+    page.get_by_role("button", name="Create my account").click()
     page.wait_for_url("**/verify/profile/")
     return email
 

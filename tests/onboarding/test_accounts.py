@@ -7,6 +7,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from tests.onboarding.conftest import PASSWORD, make_user
@@ -26,35 +27,96 @@ JOURNEY_PAGES = [
 ]
 
 
-def test_sign_up_logs_the_user_in_and_starts_the_profile(client):
-    response = client.post(
-        reverse("onboarding:signup"),
-        {"email": "Priya@Example.com", "password1": PASSWORD, "password2": PASSWORD},
-    )
+def sign_up(client, email, *, password=PASSWORD):
+    """Posts the sign-up form and runs the email task it leaves for the commit."""
+    data = {"email": email, "password1": password, "password2": password}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("onboarding:signup"), data)
+
+
+def link_in(message, base="https://kyc.example.com"):
+    found = re.search(re.escape(base) + r"(/\S+)", str(message.body))
+    assert found is not None
+    return found.group(1)
+
+
+def without_tokens(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def test_sign_up_emails_a_link_that_creates_the_account_and_starts_the_profile(
+    client, settings, eager_tasks
+):
+    settings.PUBLIC_BASE_URL = "https://kyc.example.com"
+    response = sign_up(client, "Priya@Example.com")
     assert response.status_code == 302
-    assert response["Location"] == reverse("onboarding:profile")
+    assert response["Location"] == reverse("onboarding:signup_sent")
+    assert not get_user_model().objects.exists()  # nothing until the address is confirmed
+    [message] = mail.outbox
+    assert message.to == ["priya@example.com"]
+    link = link_in(message)
+    assert link.startswith("/accounts/signup/confirm/")
+    page = client.get(link)  # what a mail scanner does: it creates nothing
+    assert page.status_code == 200
+    assert not get_user_model().objects.exists()
+    confirmed = client.post(link)
+    assert confirmed["Location"] == reverse("onboarding:profile")
     user = get_user_model().objects.get()
     assert (user.username, user.email) == ("priya@example.com", "priya@example.com")
+    assert user.check_password(PASSWORD)
     assert client.get(reverse("onboarding:profile")).status_code == 200
+    again = Client().post(link)  # the same link once more: the account is there already
+    assert again["Location"] == reverse("onboarding:login")
+    assert get_user_model().objects.count() == 1
 
 
-def test_sign_up_refuses_a_taken_email_and_weak_or_mismatched_passwords(client):
-    make_user("taken@example.com")
+def test_sign_up_with_a_taken_email_answers_the_same_and_tells_the_owner(
+    client, settings, eager_tasks
+):
+    settings.PUBLIC_BASE_URL = "https://kyc.example.com"
+    owner = make_user("taken@example.com")
+    taken = sign_up(client, "TAKEN@example.com", password="another-long-passphrase-1")
+    new = sign_up(Client(), "new@example.com", password="another-long-passphrase-1")
+    assert (taken.status_code, taken["Location"]) == (new.status_code, new["Location"])
+    shown = [
+        without_tokens(c.get(r["Location"]).content.decode())
+        for c, r in ((client, taken), (Client(), new))
+    ]
+    assert shown[0] == shown[1]
+    told = mail.outbox[0]
+    assert told.to == ["taken@example.com"]
+    body = str(told.body)
+    assert "https://kyc.example.com" + reverse("onboarding:login") in body
+    assert "https://kyc.example.com" + reverse("onboarding:password_reset") in body
+    assert "/accounts/signup/confirm/" not in body
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)  # nothing about the account changed
+    assert get_user_model().objects.count() == 1
+
+
+def test_a_sign_up_link_that_was_tampered_with_creates_nothing(client):
+    page = client.get(reverse("onboarding:signup_confirm", args=["not-a-token"]))
+    assert page.status_code == 410
+    assert (
+        client.post(reverse("onboarding:signup_confirm", args=["not-a-token"])).status_code == 410
+    )
+    assert not get_user_model().objects.exists()
+
+
+def test_sign_up_refuses_weak_or_mismatched_passwords(client):
     response = client.post(
         reverse("onboarding:signup"),
-        {"email": "TAKEN@example.com", "password1": "12345678", "password2": "12345679"},
+        {"email": "new@example.com", "password1": "12345678", "password2": "12345679"},
         follow=True,
     )
-    form = response.context["form"]
-    assert "already exists" in form.errors["email"][0]
-    assert "not the same" in form.errors["password2"][0]
+    assert "not the same" in response.context["form"].errors["password2"][0]
     weak = client.post(
         reverse("onboarding:signup"),
         {"email": "new@example.com", "password1": "12345678", "password2": "12345678"},
         follow=True,
     )
     assert weak.context["form"].errors["password1"]
-    assert get_user_model().objects.count() == 1
+    assert mail.outbox == []
 
 
 def test_error_summary_links_to_each_field_with_an_error(client):

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from pathlib import Path
 
 from django.conf import settings
+
+from tests.support.waiting import wait_for
 
 
 def folder() -> Path:
@@ -32,3 +35,12 @@ def sent_to(address: str) -> list[email.message.EmailMessage]:
 def body(message: email.message.EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     return part.get_content() if part is not None else ""
+
+
+def signup_link(address: str) -> str:
+    """The path of the "confirm your email" link the worker sent to `address` (its host is
+    the worker's PUBLIC_BASE_URL)."""
+    message = wait_for(lambda: sent_to(address), bool, limit=30)[-1]
+    found = re.search(r"(/accounts/signup/confirm/\S+)", body(message))
+    assert found is not None, body(message)
+    return found.group(1)
