@@ -34,7 +34,7 @@ def document_delete_orphans(*, older_than: timedelta | None = None) -> int:
         old = [
             {"Key": item["Key"]}
             for item in page.get("Contents", [])
-            if item["LastModified"] < cutoff
+            if item["LastModified"] <= cutoff
         ]
         if old:
             client.delete_objects(Bucket=bucket, Delete={"Objects": old, "Quiet": True})
