@@ -348,12 +348,12 @@ def _pdf_problem(local: IO[bytes]) -> str:
     local.seek(0)
     messages = {
         pdf.SCRIPT: _(
-            "This PDF contains JavaScript, which we do not accept. Please save it again as a "
-            "plain PDF (for example with \u201cPrint to PDF\u201d) and upload that."
+            "This PDF contains JavaScript, which we do not accept. Please print it to a new "
+            "PDF (Print to PDF) and upload that."
         ),
         pdf.EMBEDDED: _(
-            "This PDF has other files attached inside it. Please save it again as a plain PDF "
-            "without attachments (for example with \u201cPrint to PDF\u201d) and upload that."
+            "This PDF has other files attached inside it. Please print it to a new PDF "
+            "(Print to PDF), which leaves the attachments out, and upload that."
         ),
         pdf.LOCKED: _("This PDF is protected by a password. Please upload a copy without one."),
         pdf.UNREADABLE: _("The PDF cannot be read. Please upload another copy."),
