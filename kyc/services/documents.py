@@ -148,24 +148,17 @@ def document_check(*, document_id: int, sent_anyway: bool = False) -> Document:
     found = _inspect(document)
     documents_storage().delete(document.key)
     quality = found.quality | ({"sent_anyway": True} if found.quality and sent_anyway else {})
-    with transaction.atomic():
-        updated = Document.objects.filter(pk=document.pk, state=Document.State.PENDING).update(
-            state=Document.State.REJECTED if found.problem else Document.State.ACCEPTED,
-            rejection_reason=found.problem,
-            content_type=found.content_type,
-            size=found.size,
-            quality=quality,
-            checked_at=timezone.now(),
-            checked_key=found.checked_key,
-        )
-        if updated:
-            audit_record(
-                verification=document.verification,
-                action="document_refused" if found.problem else "document_accepted",
-                source="system",
-                note=_audit_note(document, found, quality),
-            )
-    _discard_unused(found, used=bool(updated))
+    _settle(
+        document,
+        found,
+        where={"state": Document.State.PENDING},
+        accepted="document_accepted",
+        noted=quality,
+        content_type=found.content_type,
+        size=found.size,
+        quality=quality,
+        checked_at=timezone.now(),
+    )
     document.refresh_from_db()
     return document
 
@@ -177,33 +170,48 @@ def document_recheck(*, document_id: int) -> Document:
     if document.state != Document.State.ACCEPTED or document.checked_key:
         return document
     found = _inspect(document)
-    with transaction.atomic():
-        updated = Document.objects.filter(
-            pk=document.pk, state=Document.State.ACCEPTED, checked_key=""
-        ).update(
-            state=Document.State.REJECTED if found.problem else Document.State.ACCEPTED,
-            rejection_reason=found.problem,
-            size=found.size if not found.problem else document.size,
-            checked_key=found.checked_key,
-        )
-        if updated:
-            audit_record(
-                verification=document.verification,
-                action="document_refused" if found.problem else "document_rechecked",
-                source="system",
-                note=_audit_note(document, found, document.quality),
-            )
-    if updated:
+    settled = _settle(
+        document,
+        found,
+        where={"state": Document.State.ACCEPTED, "checked_key": ""},
+        accepted="document_rechecked",
+        noted=document.quality,
+        size=document.size if found.problem else found.size,
+    )
+    if settled:
         documents_storage().delete(document.key)
-    _discard_unused(found, used=bool(updated))
     document.refresh_from_db()
     return document
 
 
-def _discard_unused(found: Inspection, *, used: bool) -> None:
-    """A checked copy whose row another check already settled is nobody's: delete it."""
-    if found.checked_key and not used:
+def _settle(
+    document: Document,
+    found: Inspection,
+    *,
+    where: dict[str, Any],
+    accepted: str,
+    noted: dict[str, Any],
+    **fields: Any,
+) -> bool:
+    """Record the verdict if the row is still as `where` says (compare-and-set), with its
+    AuditEvent; whether it was. A checked copy that lost the race is nobody's: deleted."""
+    with transaction.atomic():
+        updated = Document.objects.filter(pk=document.pk, **where).update(
+            state=Document.State.REJECTED if found.problem else Document.State.ACCEPTED,
+            rejection_reason=found.problem,
+            checked_key=found.checked_key,
+            **fields,
+        )
+        if updated:
+            audit_record(
+                verification=document.verification,
+                action="document_refused" if found.problem else accepted,
+                source="system",
+                note=_audit_note(document, found, noted),
+            )
+    if found.checked_key and not updated:
         documents_storage().delete(found.checked_key)
+    return bool(updated)
 
 
 def checked_key(document: Document) -> str:
