@@ -270,7 +270,11 @@ class Document(models.Model):
         Verification, on_delete=models.CASCADE, related_name="documents"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Where the browser uploads it (a presigned POST for this key may be used again until it
+    # expires), and where the server wrote the bytes that passed the check: a prefix no upload
+    # policy names. Providers and staff get only the checked copy.
     key = models.CharField(max_length=255, unique=True)
+    checked_key = models.CharField(max_length=255, blank=True, default="")
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     content_type = models.CharField(max_length=50, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)

@@ -24,6 +24,7 @@ from kyc.fields import decrypt
 from kyc.models import PhoneLink, Verification
 from kyc.providers.errors import TransientProviderError
 from kyc.services import banks, customers, polling, submissions, sweeper
+from kyc.services.document_orphans import document_delete_orphans
 from kyc.services.notify import (
     absolute,
     email_language,
@@ -202,3 +203,8 @@ def poll_customer(*, verification_id: int) -> str:
 @shared_task
 def sweep_submissions() -> int:
     return sweeper.sweep_run().total()
+
+
+@shared_task
+def delete_orphan_uploads() -> int:
+    return document_delete_orphans()

@@ -149,6 +149,12 @@ AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY", "sandbox")
 # Presigned GET URLs handed to the provider; the provider may fetch late, hence 24 h.
 DOCUMENT_URL_EXPIRY = env_int("DOCUMENT_URL_EXPIRY", 24 * 3600, minimum=60)
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# How long the browser's presigned POST (one key, one type, this size range) may be used.
+DOCUMENT_UPLOAD_EXPIRY = env_int("DOCUMENT_UPLOAD_EXPIRY", 5 * 60, minimum=60)
+# Uploads never checked (the page was closed, or a POST sent again after the check) are deleted
+# this many seconds after they were written; longer than a presigned POST lives, so a check
+# never finds its upload gone.
+DOCUMENT_ORPHAN_AFTER = env_int("DOCUMENT_ORPHAN_AFTER", 3600, minimum=2 * DOCUMENT_UPLOAD_EXPIRY)
 # The photo checks (kyc/quality.py), one set of numbers for the browser (before the upload) and
 # the server (after it); a check that fails is a warning the person may send past, never a refusal.
 DOCUMENT_QUALITY = {
@@ -410,6 +416,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kyc.tasks.sweep_submissions",
         "schedule": float(KYC_SWEEP_EVERY),
         "options": {"expires": float(KYC_SWEEP_EVERY)},
+    },
+    "kyc-delete-orphan-uploads": {
+        "task": "kyc.tasks.delete_orphan_uploads",
+        "schedule": DOCUMENT_ORPHAN_AFTER / 4,
+        "options": {"expires": DOCUMENT_ORPHAN_AFTER / 4},
     },
 }
 # --- End of the webhooks, polling and sweeper block ------------------------------------------

@@ -3,6 +3,8 @@
 It creates the private documents bucket (all public access blocked, CORS for the
 app's origin so the browser can POST uploads straight to it) and keeps its data
 between runs: moto records every write to a file, replayed at the next start.
+Browser POST uploads are checked as S3 checks them (policy signature, expiry, conditions:
+sandbox/s3_policy.py), which moto alone does not, so an upload-policy mistake fails here too.
 
     python -m sandbox.s3 --port 9100 --bucket kyc-documents --cors-origin http://127.0.0.1:8000
 """
@@ -14,13 +16,42 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import boto3
 import requests
 
+from sandbox.s3_policy import PostPolicyGuard
+
 CREDENTIALS = {"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"}
+
+
+class S3Server:
+    """moto's S3 server in a thread, behind the POST policy checks; `secrets` maps the access
+    key ids it knows to their secret keys."""
+
+    def __init__(self, host: str, port: int, secrets: Mapping[str, str]) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        app = PostPolicyGuard(DomainDispatcherApplication(create_backend_app), secrets)
+        self._server = make_server(
+            host, port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -32,6 +63,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--bucket", default="kyc-documents")
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--cors-origin", action="append", default=[], help="repeatable")
+    # The app's own credentials (the same environment variables): POST policies are signed
+    # with them, and checked against them here.
+    parser.add_argument(
+        "--access-key",
+        default=os.environ.get("AWS_ACCESS_KEY_ID", CREDENTIALS["aws_access_key_id"]),
+    )
+    parser.add_argument(
+        "--secret-key",
+        default=os.environ.get("AWS_SECRET_ACCESS_KEY", CREDENTIALS["aws_secret_access_key"]),
+    )
     parser.add_argument(
         "--state-dir", type=Path, default=None, help="keep data here between runs (default: none)"
     )
@@ -74,10 +115,8 @@ def _enable_recording(state_dir: Path) -> Path:
 
 def serve(args: argparse.Namespace) -> None:
     recording = _enable_recording(args.state_dir) if args.state_dir else None
-    from moto.server import ThreadedMotoServer
-
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise
-    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
+    server = S3Server(args.host, args.port, {args.access_key: args.secret_key})
     server.start()
     endpoint = f"http://{args.host}:{args.port}"
     if recording is not None and recording.exists():

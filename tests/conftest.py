@@ -17,7 +17,7 @@ from django.conf import settings
 from sandbox.dollarpe.process import EmulatorProcess
 from sandbox.qolo.process import QoloEmulatorProcess
 from sandbox.rebilly.process import RebillyEmulatorProcess
-from sandbox.s3 import create_private_bucket
+from sandbox.s3 import S3Server, create_private_bucket
 from tests.settings import SERVICES
 from tests.support import emails, processes
 from tests.support.builders import register_webhook_url
@@ -45,15 +45,13 @@ def fresh_rate_limits() -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def s3_server() -> Iterator[str]:
-    """moto's S3 server over HTTP on the port the test settings chose, with the private bucket."""
-    from moto.server import ThreadedMotoServer
-
+    """moto's S3 server over HTTP on the port the test settings chose, with the private bucket,
+    checking POST upload policies as S3 does (sandbox/s3_policy.py)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     endpoint = settings.AWS_S3_ENDPOINT_URL
     parts = urlsplit(endpoint)
-    server = ThreadedMotoServer(
-        ip_address=parts.hostname or "127.0.0.1", port=parts.port or 9100, verbose=False
-    )
+    secrets = {settings.AWS_ACCESS_KEY_ID: settings.AWS_SECRET_ACCESS_KEY}
+    server = S3Server(parts.hostname or "127.0.0.1", parts.port or 9100, secrets)
     server.start()
     create_private_bucket(
         endpoint, settings.AWS_STORAGE_BUCKET_NAME, settings.AWS_S3_REGION_NAME, origins=[]

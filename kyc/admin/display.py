@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from kyc.admin.quality import quality_html
 from kyc.models import Document
+from kyc.services.documents import checked_key
 
 UNMASKED_PERMISSION = "kyc.view_unmasked_identity"
 IDENTITY_KEYS = frozenset({"tax_number", "document_number", "account_number", "vpa"})
@@ -123,10 +124,11 @@ def _document_html(document: Document, *, previews: bool) -> tuple[SafeString]:
         f" — {document.rejection_reason}" if document.rejection_reason else "",
         quality_html(document.quality),  # no identity data: shown to every staff member
     )
-    if document.state != Document.State.ACCEPTED or not previews:
+    key = checked_key(document) if previews else ""  # only the bytes that passed the check
+    if not key:
         return (format_html("<li>{}</li>", caption),)  # refused files are deleted
     storage: Any = storages["documents"]
-    url = storage.url(document.key, expire=PREVIEW_URL_EXPIRY)
+    url = storage.url(key, expire=PREVIEW_URL_EXPIRY)
     if document.content_type == "application/pdf":
         link = format_html(
             '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', url, _("Open the PDF")

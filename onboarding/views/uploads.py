@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kyc.models import CustomerState, Document, Status, Verification
 from kyc.quality import warnings_of
-from kyc.services.documents import document_check, document_presign
+from kyc.services.documents import declared_type_problem, document_check, document_presign
 from onboarding import limits
 from onboarding.capture import receipt
 from onboarding.forms import UploadsForm
@@ -91,8 +91,12 @@ def presign(request: HttpRequest) -> JsonResponse:
         return _json_error(_("Unknown kind of document."), 400)
     if not may_upload(verification, kind):
         return _json_error(_("This file cannot be changed now."), 409)
+    content_type = request.POST.get("content_type", "")
+    problem = declared_type_problem(kind, content_type)
+    if problem:  # the upload policy names this type; the check still reads the bytes
+        return _json_error(problem, 400)
     try:
-        ticket = document_presign(verification=verification, kind=kind)
+        ticket = document_presign(verification=verification, kind=kind, content_type=content_type)
     except (BotoCoreError, ClientError) as error:
         logger.warning("presign failed: %s", type(error).__name__)
         return _json_error(_("We could not prepare the upload. Please try again."), 503)

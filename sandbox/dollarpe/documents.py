@@ -8,6 +8,7 @@ for real (streaming, with a timeout and a size cap) so those bugs surface locall
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,7 @@ class DocumentCheck:
     size: int | None = None
     detected_type: str | None = None
     error: str | None = None
+    sha256: str | None = None  # of the bytes received: tests compare it with what was checked
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -69,7 +71,8 @@ def fetch_document(role: str, url: str, *, timeout: float, max_bytes: int) -> Do
     kind = detect_type(body[:16])
     ok = kind in ALLOWED[role]
     error = None if ok else f"type {kind or 'unknown'} not accepted for {role}"
-    return DocumentCheck(role, shown, ok, response.status_code, len(body), kind, error)
+    digest = hashlib.sha256(body).hexdigest()
+    return DocumentCheck(role, shown, ok, response.status_code, len(body), kind, error, digest)
 
 
 def _read_capped(response: requests.Response, max_bytes: int) -> tuple[bytes, bool]:

@@ -435,6 +435,7 @@
     var slot = this;
     var kind = new FormData();
     kind.append("kind", this.kind);
+    kind.append("content_type", file.type || ""); // the upload policy allows this type only
     return postForm(this.form.getAttribute("data-presign-url"), this.form, kind)
       .then(function (presigned) {
         if (!presigned.ok) {

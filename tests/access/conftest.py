@@ -81,6 +81,7 @@ def make_victim(emulator: Any) -> Victim:
         account.label,
         upi.label,
         *(document.key for document in documents),
+        *(document.checked_key for document in documents),
     ]
     return Victim(
         verification=verification,

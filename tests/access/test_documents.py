@@ -74,12 +74,15 @@ def sigv4_verdict(url: str, *, secret: str, now: datetime) -> str:
 
 
 def _unsigned(document: Document) -> str:
-    return f"{settings.AWS_S3_ENDPOINT_URL}/{settings.AWS_STORAGE_BUCKET_NAME}/{document.key}"
+    key = document.checked_key
+    return f"{settings.AWS_S3_ENDPOINT_URL}/{settings.AWS_STORAGE_BUCKET_NAME}/{key}"
 
 
 def _uploaded_by_the_browser(victim: Victim) -> Document:
     """The JavaScript path: a presigned POST straight to the bucket, then the server's check."""
-    ticket = document_presign(verification=victim.verification, kind=Document.Kind.SELFIE)
+    ticket = document_presign(
+        verification=victim.verification, kind=Document.Kind.SELFIE, content_type="image/jpeg"
+    )
     files = {"file": ("selfie.jpg", images.jpeg(), "image/jpeg")}
     answer = requests.post(ticket.url, data=ticket.fields, files=files, timeout=10)
     assert answer.status_code in (200, 201, 204), answer.text
@@ -93,9 +96,10 @@ def test_an_unsigned_url_of_any_stored_document_is_refused(victim: Victim) -> No
     stored_by_server = builders.document(victim.verification, Document.Kind.FRONT)
     client: Any = documents_storage().connection.meta.client
     for document in [*victim.documents, posted_by_browser, stored_by_server]:
-        assert requests.get(_unsigned(document), timeout=10).status_code == 403, document.key
-        assert requests.head(_unsigned(document), timeout=10).status_code == 403, document.key
-        acl = client.get_object_acl(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=document.key)
+        key = document.checked_key
+        assert requests.get(_unsigned(document), timeout=10).status_code == 403, key
+        assert requests.head(_unsigned(document), timeout=10).status_code == 403, key
+        acl = client.get_object_acl(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=key)
         grantees = {grant["Grantee"].get("URI") for grant in acl["Grants"]}
         assert not grantees & {
             "http://acs.amazonaws.com/groups/global/AllUsers",
@@ -119,7 +123,7 @@ def test_the_urls_sent_to_the_provider_are_presigned_and_expire(victim: Victim) 
 
 def test_a_url_with_a_one_second_expiry_is_refused_once_it_expired(victim: Victim) -> None:
     document = victim.documents[0]
-    url = documents_storage().url(document.key, expire=1)
+    url = documents_storage().url(document.checked_key, expire=1)
     secret = settings.AWS_SECRET_ACCESS_KEY
     fetched = requests.get(url, timeout=10)
     assert (fetched.status_code, len(fetched.content)) == (200, document.size)
@@ -131,7 +135,7 @@ def test_a_url_with_a_one_second_expiry_is_refused_once_it_expired(victim: Victi
     assert sigv4_verdict(url, secret=secret, now=datetime.now(UTC)) == "expired"
     # Nobody can extend it or point it at another file: either edit breaks the signature.
     longer = url.replace("X-Amz-Expires=1&", "X-Amz-Expires=604800&")
-    other = url.replace(document.key, victim.documents[1].key)
+    other = url.replace(document.checked_key, victim.documents[1].checked_key)
     assert longer != url
     assert other != url
     assert sigv4_verdict(longer, secret=secret, now=datetime.now(UTC)) == "bad signature"

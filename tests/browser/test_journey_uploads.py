@@ -37,7 +37,8 @@ def noisy_png(width: int, height: int) -> bytes:
 
 def stored_size(document: Document) -> tuple[int, int]:
     storage = documents_storage()
-    body = storage.connection.meta.client.get_object(Bucket=storage.bucket_name, Key=document.key)
+    key = document.checked_key  # what the provider gets
+    body = storage.connection.meta.client.get_object(Bucket=storage.bucket_name, Key=key)
     with Image.open(io.BytesIO(body["Body"].read())) as picture:
         return picture.size
 

@@ -70,7 +70,9 @@ def test_journey_pages_allow_the_bucket_the_browser_uploads_to(client: Client) -
     assert response.status_code == 200
     policy = directives(response)
     assert_no_inline_code_allowed(policy)
-    ticket = document_presign(verification=verification, kind=Document.Kind.FRONT)
+    ticket = document_presign(
+        verification=verification, kind=Document.Kind.FRONT, content_type="image/jpeg"
+    )
     # The presigned POST goes there from the page's script; the preview of the chosen photo
     # is a blob: URL; nothing else.
     assert policy["connect-src"] == ["'self'", origin(ticket.url)]

@@ -130,11 +130,12 @@ def _journey_to_submission(
 
 def _upload(client: Client, kind: str) -> str:
     """The browser's path: a presigned POST, the file to the bucket, the server's check."""
-    ticket = client.post(reverse("onboarding:presign"), {"kind": kind}).json()
+    content_type = "image/png" if kind == "document_back" else "image/jpeg"
+    asked = {"kind": kind, "content_type": content_type}
+    ticket = client.post(reverse("onboarding:presign"), asked).json()
     content = images.png() if kind == "document_back" else images.jpeg()
-    stored = requests.post(
-        ticket["url"], data=ticket["fields"], files={"file": content}, timeout=10
-    )
+    files = {"file": ("photo", content, content_type)}
+    stored = requests.post(ticket["url"], data=ticket["fields"], files=files, timeout=10)
     assert stored.status_code in (200, 201, 204)
     checked = client.post(reverse("onboarding:check", args=[ticket["document"]])).json()
     assert checked["accepted"], checked

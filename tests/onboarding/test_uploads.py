@@ -16,14 +16,20 @@ pytestmark = pytest.mark.django_db
 URL = reverse("onboarding:uploads")
 
 
-def presigned_upload(client, kind: str, content: bytes, **check: str) -> dict:
+def presigned_upload(
+    client, kind: str, content: bytes, content_type: str = "image/jpeg", **check: str
+) -> dict:
     """Presign, POST the file to the bucket as the browser does, then ask for the check
     (`check`: what the browser adds, e.g. sent_anyway="1")."""
-    ticket = client.post(reverse("onboarding:presign"), {"kind": kind})
+    asked = {"kind": kind, "content_type": content_type}
+    ticket = client.post(reverse("onboarding:presign"), asked)
     assert ticket.status_code == 200, ticket.content
     body = ticket.json()
     posted = requests.post(
-        body["url"], data=body["fields"], files={"file": ("photo", content)}, timeout=10
+        body["url"],
+        data=body["fields"],
+        files={"file": ("photo", content, content_type)},
+        timeout=10,
     )
     assert posted.status_code in (200, 201, 204), posted.text
     return client.post(reverse("onboarding:check", args=[body["document"]]), check).json()

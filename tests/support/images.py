@@ -2,7 +2,9 @@
 
 `png()` and `jpeg()` are small pictures of a document that pass every picture check
 (kyc/quality.py); `document_photo()` and its variants make photo-sized ones that each fail
-one check: too dark, blurred, with glare, a small document in a big frame.
+one check: too dark, blurred, with glare, a small document in a big frame. `camera_jpeg()` and
+`tagged_png()` carry what a phone writes into a photo (GPS, device, comments, text chunks);
+`pdf_file()` makes a well-formed PDF, with whatever its catalog is given.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import io
 import random
 
-from PIL import Image, ImageChops, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, PngImagePlugin
 
 
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (64, 48), color: str = "teal") -> bytes:
@@ -85,5 +87,65 @@ def jpeg() -> bytes:
     return encoded(document_photo((320, 240), grain=False), "JPEG", quality=90)
 
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+# What a phone writes into a photo, and what must not reach the provider.
+CAMERA_MAKE, CAMERA_MODEL, OWNER_COMMENT = "PhoneMaker", "Model X-Secret", b"owner: Asha Rao"
+GPS_LATITUDE = (12.0, 58.0, 16.5)
+
+
+def camera_exif(orientation: int = 6) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # 6: the phone was held upright, the sensor wrote it sideways
+    exif[0x010F], exif[0x0110] = CAMERA_MAKE, CAMERA_MODEL
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", GPS_LATITUDE
+    return exif
+
+
+def camera_jpeg(orientation: int = 6) -> bytes:
+    """A progressive JPEG as a phone saves it: EXIF with GPS, make and model, and a comment."""
+    picture = document_photo((480, 360), grain=False)
+    return encoded(
+        picture,
+        "JPEG",
+        quality=92,
+        progressive=True,
+        exif=camera_exif(orientation).tobytes(),
+        comment=OWNER_COMMENT,
+    )
+
+
+def tagged_png(orientation: int = 3) -> bytes:
+    """A PNG with text chunks (author, GPS) and an eXIf chunk."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", OWNER_COMMENT.decode())
+    info.add_itxt("Location", f"{GPS_LATITUDE[0]}N")
+    picture = document_photo((320, 240), grain=False)
+    return encoded(picture, "PNG", pnginfo=info, exif=camera_exif(orientation).tobytes())
+
+
+def pdf_file(catalog: bytes = b"", *objects: bytes) -> bytes:
+    """A one-page PDF with a correct cross-reference table; `catalog` is added to the catalog
+    dictionary, and `objects` become objects 4, 5... it may refer to."""
+    bodies = [
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog + b" >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+        *objects,
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(bodies, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(bodies) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+PDF = pdf_file()
 EXECUTABLE = b"\x7fELF\x02\x01\x01" + b"\x00" * 57
