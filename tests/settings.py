@@ -67,7 +67,7 @@ _env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 _env["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from onboarding.settings import *  # noqa: E402, F403
-from onboarding.settings import DATABASES, VAR_DIR  # noqa: E402 - named for the edits below
+from onboarding.settings import CACHES, DATABASES, VAR_DIR  # noqa: E402 - named for the edits below
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -75,3 +75,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_kyc_{_env['KYC_TEST_RUN']}"}
+# Runs on one machine share Redis: each keeps its own cache keys, so the webhook refusal
+# counters of one run (kyc/webhooks/limits.py) never limit another's.
+if "KEY_PREFIX" in CACHES["default"]:
+    CACHES["default"]["KEY_PREFIX"] = f"kyc-test-{_env['KYC_TEST_RUN']}"
