@@ -231,7 +231,7 @@ else:
         "default": {
             "BACKEND": "onboarding.cache.RedisCache",
             "LOCATION": CACHE_URL,
-            "KEY_PREFIX": "kyc",
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "kyc"),
             # A Redis that hangs must not hang a request: the callers fall back.
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
@@ -375,6 +375,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kyc.tasks.webhooks_heartbeat",
         "schedule": float(WEBHOOK_WAKE_TTL),
         "options": {"expires": float(WEBHOOK_WAKE_TTL)},
+    },
+    "kyc-prune-webhooks": {
+        "task": "kyc.tasks.prune_webhooks",
+        "schedule": float(WEBHOOK_PRUNE_EVERY),
+        "options": {"expires": float(WEBHOOK_PRUNE_EVERY)},
     },
     "kyc-sweep-submissions": {
         "task": "kyc.tasks.sweep_submissions",

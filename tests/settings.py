@@ -52,6 +52,9 @@ if SERVICES.redis_url:
     _env["CELERY_BROKER_URL"] = f"{base}/{1 + _worker_index()}"
 # Each run has its own database and queue, so two runs on one machine never share work.
 _env["CELERY_TASK_DEFAULT_QUEUE"] = f"kyc-test-{_env['KYC_TEST_RUN']}"
+# ... and its own cache keys in the shared Redis (the environment reaches its worker and
+# servers too): the webhook refusal counters of one run never limit another's.
+_env["CACHE_KEY_PREFIX"] = f"kyc-test-{_env['KYC_TEST_RUN']}"
 _env["DOLLARPE_API_KEY"] = "tests-key"
 _env["DOLLARPE_API_SECRET"] = "tests-secret"
 _env["REBILLY_ORGANIZATION_ID"] = "org-tests"
@@ -67,7 +70,7 @@ _env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 _env["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from onboarding.settings import *  # noqa: E402, F403
-from onboarding.settings import CACHES, DATABASES, VAR_DIR  # noqa: E402 - named for the edits below
+from onboarding.settings import DATABASES, VAR_DIR  # noqa: E402 - named for the edits below
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -75,7 +78,3 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_kyc_{_env['KYC_TEST_RUN']}"}
-# Runs on one machine share Redis: each keeps its own cache keys, so the webhook refusal
-# counters of one run (kyc/webhooks/limits.py) never limit another's.
-if "KEY_PREFIX" in CACHES["default"]:
-    CACHES["default"]["KEY_PREFIX"] = f"kyc-test-{_env['KYC_TEST_RUN']}"
