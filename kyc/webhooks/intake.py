@@ -102,9 +102,15 @@ def webhook_refuse(
         body=_text(body[:REFUSED_BODY_BYTES]),
         remote_addr=_ip_or_none(remote_addr),
         state=State.INVALID,
-        error=f"{error[:500]} (body of {len(body)} bytes, the first {REFUSED_BODY_BYTES} kept)",
+        error=_verdict(error, len(body)),
     )
     return Receipt(status_code, row.pk, "invalid")
+
+
+def _verdict(error: str, size: int) -> str:
+    if size <= REFUSED_BODY_BYTES:
+        return error[:500]
+    return f"{error[:500]} (body of {size} bytes, the first {REFUSED_BODY_BYTES} kept)"
 
 
 def _trimmed(headers: dict[str, str]) -> dict[str, str]:
