@@ -137,6 +137,10 @@ class Verification(models.Model):
     provider_case_id = models.CharField(max_length=64, blank=True, db_index=True, db_default="")
     # What the applicant must do while ACTION_REQUIRED (kyc.providers.interface.Action).
     action = models.JSONField(null=True, blank=True)
+    # What the provider reports now for a VERIFIED customer that is no longer verified there
+    # (a reset at the provider, say), newer than our decision: never applied by itself, it
+    # is put in front of staff (kyc/services/downgrades.py). NULL: no such report.
+    provider_downgrade = models.JSONField(null=True, blank=True)
     corrections_used = models.PositiveSmallIntegerField(default=0)
     # The provider's correction limit when the applicant was routed; NULL: no limit of ours.
     corrections_allowed = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -144,6 +148,9 @@ class Verification(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
+    # When polling last asked the provider about this customer while VERIFIED (now and then,
+    # KYC_RECHECK_VERIFIED_EVERY): a reset at the provider comes to light even without a webhook.
+    verified_checked_at = models.DateTimeField(null=True, blank=True)
 
     kyc_config = models.JSONField(null=True, blank=True)
     kyc_config_fetched_at = models.DateTimeField(null=True, blank=True)
@@ -177,6 +184,16 @@ class Verification(models.Model):
                 fields=["-status_changed_at"],
                 condition=Q(corrections_used__gte=F("corrections_allowed")),
                 name="kyc_corrections_exhausted",
+            ),
+            models.Index(
+                fields=["-status_changed_at"],
+                condition=Q(provider_downgrade__isnull=False),
+                name="kyc_downgrade_reported",
+            ),
+            models.Index(
+                fields=["verified_checked_at"],
+                condition=Q(status="VERIFIED"),
+                name="kyc_verified_checked",
             ),
         ]
         # Staff actions and identity data, granted through the "Compliance officer" group.

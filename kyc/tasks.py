@@ -33,7 +33,7 @@ from kyc.services.notify import (
     user_language,
 )
 from kyc.services.phone_links import minutes_left, phone_link_live
-from kyc.webhooks import processing
+from kyc.webhooks import processing, retention
 
 # Provider calls: retry only what is transient, with exponential backoff (KYC_RETRY_BACKOFF s,
 # 2 by default, doubling; 10 min cap, jittered). Past the last retry the sweeper picks the work
@@ -187,6 +187,11 @@ def drain_webhooks(*, flag: str | None = None) -> int:
 @shared_task
 def webhooks_heartbeat() -> bool:
     return processing.webhooks_heartbeat()
+
+
+@shared_task
+def prune_webhooks() -> int:
+    return retention.webhooks_prune()
 
 
 @shared_task

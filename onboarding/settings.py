@@ -249,7 +249,7 @@ else:
         "default": {
             "BACKEND": "onboarding.cache.RedisCache",
             "LOCATION": CACHE_URL,
-            "KEY_PREFIX": "kyc",
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "kyc"),
             # A Redis that hangs must not hang a request: the callers fall back.
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
@@ -387,12 +387,26 @@ WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 64 * 1024, minimum=1024)
 # (kyc/webhooks/wakeups.py). The flag expires after this many seconds, and beat wakes a drain
 # as often if deliveries wait: a lost drain task holds them back for about twice this at most.
 WEBHOOK_WAKE_TTL = env_int("WEBHOOK_WAKE_TTL", 10, minimum=1)
+# Refused (unauthenticated) requests are stored trimmed, at most WEBHOOK_INVALID_PER_SOURCE
+# per source address (an IPv6 /64) and WEBHOOK_INVALID_STORED in all per
+# WEBHOOK_INVALID_WINDOW seconds; past that they get a 429 and are not stored
+# (kyc/webhooks/limits.py). Beat deletes them after WEBHOOK_INVALID_RETENTION_DAYS.
+# An hour's window: a burst of 10,000 stores at most twice WEBHOOK_INVALID_STORED rows of
+# about 2 KB, however it is paced within the hour.
+WEBHOOK_INVALID_WINDOW = env_int("WEBHOOK_INVALID_WINDOW", 3600, minimum=1)
+WEBHOOK_INVALID_PER_SOURCE = env_int("WEBHOOK_INVALID_PER_SOURCE", 60, minimum=1)
+WEBHOOK_INVALID_STORED = env_int("WEBHOOK_INVALID_STORED", 1000, minimum=1)
+WEBHOOK_INVALID_RETENTION_DAYS = env_int("WEBHOOK_INVALID_RETENTION_DAYS", 14, minimum=1)
+WEBHOOK_PRUNE_EVERY = env_int("WEBHOOK_PRUNE_EVERY", 3600, minimum=60)
 # The polling fallback for lost or late webhooks: every KYC_POLL_EVERY seconds, PROCESSING
 # verifications (and bank accounts) with no news for KYC_POLL_AFTER seconds are asked about,
 # never more than once per KYC_POLL_MIN_INTERVAL seconds per customer.
 KYC_POLL_EVERY = env_int("KYC_POLL_EVERY", 30, minimum=1)
 KYC_POLL_AFTER = env_int("KYC_POLL_AFTER", 120, minimum=0)
 KYC_POLL_MIN_INTERVAL = env_int("KYC_POLL_MIN_INTERVAL", 60, minimum=60)
+# VERIFIED customers are asked about again every this many seconds (0: never), so that a
+# reset at the provider is seen even without its webhook (kyc/services/downgrades.py).
+KYC_RECHECK_VERIFIED_EVERY = env_int("KYC_RECHECK_VERIFIED_EVERY", 7 * 24 * 3600, minimum=0)
 # The sweeper (every KYC_SWEEP_EVERY seconds) sends again what was queued KYC_SWEEP_QUEUED_AFTER
 # seconds ago with no provider call since (a lost broker message; longer than the tasks' longest
 # retry delay, 600 s), and puts back submissions left "sending" for KYC_SWEEP_SENDING_AFTER
@@ -411,6 +425,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kyc.tasks.webhooks_heartbeat",
         "schedule": float(WEBHOOK_WAKE_TTL),
         "options": {"expires": float(WEBHOOK_WAKE_TTL)},
+    },
+    "kyc-prune-webhooks": {
+        "task": "kyc.tasks.prune_webhooks",
+        "schedule": float(WEBHOOK_PRUNE_EVERY),
+        "options": {"expires": float(WEBHOOK_PRUNE_EVERY)},
     },
     "kyc-sweep-submissions": {
         "task": "kyc.tasks.sweep_submissions",

@@ -52,6 +52,9 @@ if SERVICES.redis_url:
     _env["CELERY_BROKER_URL"] = f"{base}/{1 + _worker_index()}"
 # Each run has its own database and queue, so two runs on one machine never share work.
 _env["CELERY_TASK_DEFAULT_QUEUE"] = f"kyc-test-{_env['KYC_TEST_RUN']}"
+# ... and its own cache keys in the shared Redis (the environment reaches its worker and
+# servers too): the webhook refusal counters of one run never limit another's.
+_env["CACHE_KEY_PREFIX"] = f"kyc-test-{_env['KYC_TEST_RUN']}"
 _env["DOLLARPE_API_KEY"] = "tests-key"
 _env["DOLLARPE_API_SECRET"] = "tests-secret"
 _env["REBILLY_ORGANIZATION_ID"] = "org-tests"

@@ -527,10 +527,25 @@ def reset_selected(
     return None
 
 
+accept_downgrade_selected = bulk_action(
+    "accept_downgrade_selected",
+    staff.staff_accept_downgrade,
+    gettext_lazy("Apply the downgrade the provider reports"),
+    "reset",
+)
+dismiss_downgrade_selected = bulk_action(
+    "dismiss_downgrade_selected",
+    staff.staff_dismiss_downgrade,
+    gettext_lazy("Dismiss the provider's downgrade (stays verified)"),
+    "reset",
+)
+
 LIST_ACTIONS = [
     refresh_selected,
     retry_selected,
     request_resubmission_selected,
     resubmit_selected,
     reset_selected,
+    accept_downgrade_selected,
+    dismiss_downgrade_selected,
 ]

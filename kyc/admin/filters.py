@@ -149,3 +149,19 @@ class AttemptsExhaustedFilter(admin.SimpleListFilter):
         if self.value() == "left":
             return queryset.exclude(corrections_exhausted())
         return queryset
+
+
+class DowngradeFilter(admin.SimpleListFilter):
+    """Verified customers the provider no longer reports verified (kyc/services/downgrades.py),
+    served by the partial index kyc_downgrade_reported."""
+
+    title = _("provider downgrade")
+    parameter_name = "downgrade"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("reported", _("Reported by the provider, for staff to decide"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        if self.value() != "reported":
+            return queryset
+        return queryset.filter(provider_downgrade__isnull=False)

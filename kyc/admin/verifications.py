@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
@@ -46,6 +47,7 @@ from kyc.admin.display import (
 from kyc.admin.export import csv_response
 from kyc.admin.filters import (
     AttemptsExhaustedFilter,
+    DowngradeFilter,
     EstimatedCountPaginator,
     FailureReasonFilter,
     ProviderFilter,
@@ -161,6 +163,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         ProviderFilter,
         StuckFilter,
         AttemptsExhaustedFilter,
+        DowngradeFilter,
     )
     # Each served by an index: trigram indexes for name and email (migration 0004), plain
     # ones for the identifiers, so PostgreSQL combines them instead of reading every row.
@@ -296,7 +299,14 @@ class VerificationAdmin(ReadOnly, VerificationBase):
     # --- columns and fields ----------------------------------------------------------------
     @admin.display(description=gettext_lazy("Status"), ordering="status")
     def status_badge(self, obj: Verification) -> SafeString:
-        return badge(obj.status, obj.get_status_display())
+        shown = badge(obj.status, obj.get_status_display())
+        report = obj.provider_downgrade
+        if not report:
+            return shown
+        # A downgrade the provider reports waits for staff (kyc/services/downgrades.py).
+        said = dict(Status.choices).get(report["status"], report["status"])
+        flag = _("the provider reports: %(status)s") % {"status": said}
+        return format_html("{} {}", shown, badge("FAILED", flag))
 
     @admin.display(description=gettext_lazy("Corrections used"), ordering="corrections_used")
     def attempts(self, obj: Verification) -> str:

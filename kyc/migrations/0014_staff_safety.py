@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("kyc", "0012_documents_write_once"),
+        ("kyc", "0013_webhook_bounds"),
     ]
 
     operations = [

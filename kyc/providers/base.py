@@ -235,11 +235,38 @@ class _Call:
     also_ok: frozenset[int] = frozenset()
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise _DuplicateKey
+    return document
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def json_object(body: bytes, malformed: type[InvalidWebhookError]) -> dict[str, Any]:
-    """A webhook body as a JSON object, or the provider's `malformed` error (a 400)."""
+    """A webhook body as a JSON object, or the provider's `malformed` error (a 400).
+
+    Strict, so that what we apply is what the sender meant and what is stored is what came:
+    UTF-8 only (json.loads would also take UTF-16 and UTF-32, and a BOM), no NaN or
+    Infinity, and no key given twice (which parsers resolve differently: the signed
+    reading and ours could differ).
+    """
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise malformed("the body is not UTF-8") from None
+    try:
+        document = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except _DuplicateKey:
+        raise malformed("the body gives a key twice") from None
+    except ValueError:
         raise malformed("the body is not JSON") from None
     if not isinstance(document, dict):
         raise malformed("the body is not a JSON object")

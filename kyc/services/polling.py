@@ -60,8 +60,10 @@ def processing_poll(*, now: datetime | None = None) -> PollPlan:
 
     Due: a PROCESSING verification (or one in a status its provider reports only when
     asked, Capabilities.status_needs_polling), or a PROCESSING bank account, with no
-    news for KYC_POLL_AFTER seconds, whose customer was not checked in the last
-    KYC_POLL_MIN_INTERVAL seconds. The claim is a compare-and-set on last_checked_at,
+    news for KYC_POLL_AFTER seconds, or a VERIFIED one not asked about for
+    KYC_RECHECK_VERIFIED_EVERY seconds (a reset at the provider must come to light),
+    whose customer was not checked in the last KYC_POLL_MIN_INTERVAL seconds. The claim is a
+    compare-and-set on last_checked_at,
     so two beats (or a beat and a slow worker) never check one customer twice.
     """
     now = now or timezone.now()
@@ -100,7 +102,28 @@ def _due_customers(now: datetime) -> dict[int, datetime | None]:
         .values_list("verification_id", "verification__last_checked_at")
         .distinct()[:POLL_BATCH]
     )
-    return dict([*kyc, *banks])
+    return dict([*kyc, *banks, *_verified_due(now)])
+
+
+def _recheck_verified(now: datetime) -> Q:
+    """VERIFIED for KYC_RECHECK_VERIFIED_EVERY, and not asked about as such since."""
+    since = now - timedelta(seconds=settings.KYC_RECHECK_VERIFIED_EVERY)
+    return Q(status=Status.VERIFIED, status_changed_at__lte=since) & (
+        Q(verified_checked_at__isnull=True) | Q(verified_checked_at__lte=since)
+    )
+
+
+def _verified_due(now: datetime) -> list[tuple[int, datetime | None]]:
+    """Verified customers due to be asked again (a reset at the provider, say), rested
+    like any other; served by the partial index kyc_verified_checked."""
+    if not settings.KYC_RECHECK_VERIFIED_EVERY:
+        return []
+    rested = now - timedelta(seconds=settings.KYC_POLL_MIN_INTERVAL)
+    return list(
+        Verification.objects.filter(_recheck_verified(now), provider_customer_id__isnull=False)
+        .filter(Q(last_checked_at__isnull=True) | Q(last_checked_at__lte=rested))
+        .values_list("pk", "last_checked_at")[:POLL_BATCH]
+    )
 
 
 def _poll_after(name: str | None) -> int:
@@ -163,7 +186,8 @@ def _spread(verification_ids: list[int]) -> list[tuple[int, float]]:
 
 
 def verification_poll(*, verification_id: int) -> str:
-    """One claimed check: the KYC status if still PROCESSING, then PROCESSING bank accounts.
+    """One claimed check: the KYC status if undecided (or VERIFIED and due a re-check), then
+    PROCESSING bank accounts.
 
     Never retried by itself: the next round (KYC_POLL_MIN_INTERVAL later at the earliest)
     is the retry, so a customer is never asked about more often than that.
@@ -172,7 +196,7 @@ def verification_poll(*, verification_id: int) -> str:
     Verification.objects.filter(pk=verification_id).update(last_checked_at=timezone.now())
     notes = []
     try:
-        if Verification.objects.filter(polled_statuses(), pk=verification_id).exists():
+        if _kyc_due(verification_id):
             notes.append(f"kyc: {verification_refresh(verification_id=verification_id).reason}")
         for bank_id in _processing_banks(verification_id):
             applied = bank_account_refresh(bank_id=bank_id)
@@ -181,6 +205,17 @@ def verification_poll(*, verification_id: int) -> str:
         logger.warning("poll of verification %s failed: %s", verification_id, exc.code)
         notes.append(f"provider error ({exc.code}); the next round tries again")
     return "; ".join(notes) or "nothing to check"
+
+
+def _kyc_due(verification_id: int) -> bool:
+    """Its KYC status is asked about: not decided yet, or VERIFIED and due a re-check
+    (claimed for that now, so a bank account's polls do not ask about it each time)."""
+    if Verification.objects.filter(polled_statuses(), pk=verification_id).exists():
+        return True
+    if not settings.KYC_RECHECK_VERIFIED_EVERY:
+        return False
+    due = Verification.objects.filter(_recheck_verified(timezone.now()), pk=verification_id)
+    return due.update(verified_checked_at=timezone.now()) == 1
 
 
 def _processing_banks(verification_id: int) -> list[int]:

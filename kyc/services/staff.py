@@ -35,11 +35,13 @@ from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
 from kyc.services.corrections import UPDATE_KINDS, fix_kind
 from kyc.services.customers import verification_reroute
+from kyc.services.downgrades import downgrade_dismiss
 from kyc.services.notify import email_after_commit
 from kyc.services.polling import verification_refresh
 from kyc.services.status import (
     documents_apply,
     verification_apply_outcome,
+    verification_downgrade_accept,
     verification_reset_local,
 )
 from kyc.services.submissions import SubmissionRefused, submission_create
@@ -397,6 +399,19 @@ def staff_reset(*, verification_id: int, actor: Any, note: str) -> StaffResult:
         verification_id=verification.pk, source="staff", actor=actor, note=reason
     )
     return StaffResult(True, _("KYC was reset: the user can submit again."))
+
+
+# --- a provider's downgrade of a VERIFIED customer (kyc/services/downgrades.py) ---------------
+def staff_accept_downgrade(*, verification_id: int, actor: Any) -> StaffResult:
+    if not verification_downgrade_accept(verification_id=verification_id, actor=actor):
+        return StaffResult(False, _("The provider reports no downgrade for this customer."))
+    return StaffResult(True, _("The status the provider reports was applied."))
+
+
+def staff_dismiss_downgrade(*, verification_id: int, actor: Any) -> StaffResult:
+    if not downgrade_dismiss(verification_id=verification_id, actor=actor, note=""):
+        return StaffResult(False, _("The provider reports no downgrade for this customer."))
+    return StaffResult(True, _("The provider's report was dismissed: the customer stays verified."))
 
 
 # --- force an outcome (sandbox) --------------------------------------------------------------

@@ -13,12 +13,15 @@ from kyc.models import ClearedDecision, FailureReason, ProviderDocument, Status,
 from kyc.providers.interface import Action, DocumentSnapshot, Outcome
 from kyc.services.audit import audit_record
 from kyc.services.banks import bank_accounts_suspend
+from kyc.services.downgrades import REPORT_FIELDS as DOWNGRADE_FIELDS
+from kyc.services.downgrades import downgrade_report, downgrade_withdrawn
 from kyc.services.notify import email_after_commit
 
 # Provider clocks and ours differ a little: an event is stale only when clearly older.
 CLOCK_SLACK = timedelta(seconds=5)
 DECIDED = {Status.VERIFIED, Status.FAILED}
 REASON_MAX = 255  # Verification.provider_reason
+NEVER_DOWNGRADED = "a verified customer is never downgraded by an update"
 # Actions that hand the applicant to the provider's pages: their link is signed and short-lived,
 # fetched afresh at each hand-off (kyc/services/hosted.py), never kept.
 HANDED_OFF = {"hosted", "reupload"}
@@ -72,10 +75,23 @@ def _refusal(
 ) -> str:
     if _same(current, stored):
         return "already in this status"
+    # An older report is only late news; a newer one that leaves VERIFIED goes to staff.
+    older = _older(current, stored, revision, occurred_at)
+    if older:
+        return older
     if current.status == Status.VERIFIED:
-        return "a verified customer is never downgraded by an update"
+        return NEVER_DOWNGRADED
     if stored["status"] == Status.UNVERIFIED:
         return "only a reset makes a customer unverified"
+    return ""
+
+
+def _older(
+    current: Verification,
+    stored: dict[str, Any],
+    revision: int | None,
+    occurred_at: datetime | None,
+) -> str:
     case = stored.get("provider_case_id", current.provider_case_id)
     if current.provider_case_id and case != current.provider_case_id:
         # Only the hand-off moves a verification to a new case (it records the case first):
@@ -147,6 +163,16 @@ def verification_apply_outcome(
         current = Verification.objects.select_for_update().get(pk=verification_id)
         documents_apply(verification=current, documents=outcome.documents)
         refusal = _refusal(current, stored, outcome.revision, occurred_at)
+        reported: dict[str, Any] = {
+            "reported_at": occurred_at or timezone.now(),
+            "source": source,
+            "actor": actor,
+        }
+        if refusal == NEVER_DOWNGRADED:
+            flagged = downgrade_report(current=current, stored=stored, note=note, **reported)
+            return StatusChange(False, flagged)
+        if refusal == "already in this status" and current.status == Status.VERIFIED:
+            downgrade_withdrawn(current=current, note=note, **reported)
         if refusal:
             if not _same(current, stored):
                 _audit_ignored(current, outcome.status, source, actor, refusal, note)
@@ -201,6 +227,26 @@ def _move(
         email_after_commit(verification_id=current.pk, template="failed")
     elif (stored["action"] or {}).get("kind") == "reupload":
         email_after_commit(verification_id=current.pk, template="document_refused")
+
+
+def verification_downgrade_accept(*, verification_id: int, actor: Any) -> bool:
+    """Staff apply the status the provider reported for a VERIFIED customer
+    (kyc/services/downgrades.py); False when there is no such report (any more)."""
+    with transaction.atomic():
+        current = Verification.objects.select_for_update().get(pk=verification_id)
+        report = current.provider_downgrade
+        if current.status != Status.VERIFIED or not report:
+            return False
+        Verification.objects.filter(pk=current.pk).update(provider_downgrade=None)
+        note = "the provider's report, applied by staff"
+        if report["status"] == Status.UNVERIFIED:
+            verification_reset_local(
+                verification_id=current.pk, source="staff", actor=actor, note=note
+            )
+            return True
+        stored = {name: report[name] for name in DOWNGRADE_FIELDS} | {"action": None}
+        _move(current, stored, None, "staff", actor, note)
+    return True
 
 
 def verification_reset_local(*, verification_id: int, source: str, actor: Any, note: str) -> None:

@@ -23,6 +23,7 @@ from kyc.models import WebhookEvent
 from kyc.providers.errors import InvalidWebhookError
 from kyc.providers.interface import Delivery, Provider, ProviderEvent
 from kyc.providers.registry import get_provider
+from kyc.webhooks.limits import invalid_may_be_stored
 from kyc.webhooks.wakeups import webhooks_wake
 
 State = WebhookEvent.State
@@ -33,6 +34,12 @@ UNSTORED_HEADERS = {"cookie", "authorization", "proxy-authorization"}
 REDO_ON_REDELIVERY = (State.QUEUED, State.FAILED, State.UNMATCHED)
 # What the intake cannot do without: the provider is asked to retry (5xx) when one is away.
 UNAVAILABLE = (DatabaseError, InterfaceError, BrokerError)
+# What is kept of a refused request (anyone can send one): enough for staff to see what it
+# was, and a bound on what a burst of them costs (kyc/webhooks/limits.py bounds how many).
+REFUSED_BODY_BYTES = 1024
+REFUSED_HEADER_CHARS = 128  # of each header's name and value
+REFUSED_HEADERS = 24
+LIMITED = 429
 
 
 @dataclass(frozen=True)
@@ -40,21 +47,24 @@ class Receipt:
     """What the intake did with one request, and the HTTP status the provider gets."""
 
     status_code: int
-    event_id: int
-    outcome: str  # queued, duplicate, requeued (the original queued again) or invalid
+    event_id: int | None  # None: refused past the bound, and not stored
+    outcome: str  # queued, duplicate, requeued (the original queued again), invalid or limited
 
 
 # --- intake -----------------------------------------------------------------------------------
 def _raw(
     adapter: Provider, headers: Mapping[str, str], body: bytes, remote_addr: str | None
 ) -> dict[str, Any]:
-    unstored = UNSTORED_HEADERS | {name.lower() for name in adapter.webhook_credential_headers}
     return {
         "provider": adapter.name,
-        "headers": _kept_headers(headers, unstored),
+        "headers": _kept_headers(headers, _unstored(adapter)),
         "body": _text(body),
         "remote_addr": _ip_or_none(remote_addr),
     }
+
+
+def _unstored(adapter: Provider) -> set[str]:
+    return UNSTORED_HEADERS | {name.lower() for name in adapter.webhook_credential_headers}
 
 
 def webhook_store(
@@ -69,6 +79,43 @@ def webhook_store(
     """The raw request, committed, whatever else becomes of it."""
     raw = _raw(get_provider(provider), headers, body, remote_addr)
     return WebhookEvent.objects.create(**raw, state=state, error=error[:2000])
+
+
+def webhook_refuse(
+    *,
+    provider: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    remote_addr: str | None,
+    status_code: int,
+    error: str,
+) -> Receipt:
+    """Keep a refused request trimmed (headers, the body's first KB, the verdict), unless its
+    source or everyone together refused too many lately: then 429, and nothing stored."""
+    if not invalid_may_be_stored(remote_addr):
+        return Receipt(LIMITED, None, "limited")
+    adapter = get_provider(provider)
+    kept = _kept_headers(headers, _unstored(adapter))
+    row = WebhookEvent.objects.create(
+        provider=adapter.name,
+        headers=_trimmed(kept),
+        body=_text(body[:REFUSED_BODY_BYTES]),
+        remote_addr=_ip_or_none(remote_addr),
+        state=State.INVALID,
+        error=_verdict(error, len(body)),
+    )
+    return Receipt(status_code, row.pk, "invalid")
+
+
+def _verdict(error: str, size: int) -> str:
+    if size <= REFUSED_BODY_BYTES:
+        return error[:500]
+    return f"{error[:500]} (body of {size} bytes, the first {REFUSED_BODY_BYTES} kept)"
+
+
+def _trimmed(headers: dict[str, str]) -> dict[str, str]:
+    items = list(headers.items())[:REFUSED_HEADERS]
+    return {name[:REFUSED_HEADER_CHARS]: value[:REFUSED_HEADER_CHARS] for name, value in items}
 
 
 def webhook_receive(
@@ -86,17 +133,28 @@ def webhook_receive(
     delivery's wake-up was due at once (kyc/webhooks/wakeups.py): answer 5xx.
     """
     adapter = get_provider(provider)
-    raw = _raw(adapter, headers, body, remote_addr)
     try:
         adapter.authenticate_webhook(headers, body, remote_addr=remote_addr)
         delivery = adapter.parse_webhook(headers, body)
     except InvalidWebhookError as exc:
-        row = WebhookEvent.objects.create(**raw, state=State.INVALID, error=str(exc)[:2000])
-        return Receipt(exc.http_status, row.pk, "invalid")
+        return webhook_refuse(
+            provider=provider,
+            headers=headers,
+            body=body,
+            remote_addr=remote_addr,
+            status_code=exc.http_status,
+            error=str(exc),
+        )
     except Exception as exc:
-        WebhookEvent.objects.create(**raw, state=State.RECEIVED, error=repr(exc)[:2000])
+        webhook_store(
+            provider=provider,
+            headers=headers,
+            body=body,
+            remote_addr=remote_addr,
+            error=repr(exc),
+        )
         raise
-    return _queue(raw, delivery)
+    return _queue(_raw(adapter, headers, body, remote_addr), delivery)
 
 
 def _queue(raw: dict[str, Any], delivery: Delivery) -> Receipt:

@@ -2,7 +2,8 @@
 
 The view reads a bounded body and hands it to kyc/webhooks/intake.py, which stores it
 raw, authenticates it and queues its processing. The answer tells the provider whether to
-deliver again: 2xx settled, 401/400 refused for good, 413/411 refused, 5xx try later.
+deliver again: 2xx settled, 401/400 refused for good, 413/411 refused, 429 too many refused
+lately (kyc/webhooks/limits.py), 5xx try later.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from kyc.models import WebhookEvent
 from kyc.providers.registry import is_enabled
-from kyc.webhooks import intake
+from kyc.webhooks import intake, limits
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ MESSAGES = {
     401: "invalid signature or timestamp",
     411: "a length is required",
     413: "body too large",
+    429: "too many refused requests, please slow down",
     503: "temporarily unavailable, please retry",
 }
 # Each answer's body, encoded once: the intake answers hundreds of times a second.
@@ -62,26 +63,29 @@ def _intake(request: HttpRequest, *, provider: str) -> HttpResponse:
     remote_addr = request.META.get("REMOTE_ADDR")
     try:
         body, refusal = read_bounded(request, settings.WEBHOOK_MAX_BYTES)
-        if refusal is not None:
-            intake.webhook_store(
+        if refusal is None:
+            receipt = intake.webhook_receive(
+                provider=provider, headers=request.headers, body=body, remote_addr=remote_addr
+            )
+        else:
+            receipt = intake.webhook_refuse(
                 provider=provider,
                 headers=request.headers,
                 body=body,
                 remote_addr=remote_addr,
-                state=WebhookEvent.State.INVALID,
+                status_code=refusal.status_code,
                 error=refusal.error,
             )
-            return _answer(refusal.status_code)
-        receipt = intake.webhook_receive(
-            provider=provider, headers=request.headers, body=body, remote_addr=remote_addr
-        )
     except intake.UNAVAILABLE as exc:
         # Nothing half-written is acknowledged: the provider delivers again later.
         logger.warning("webhook intake unavailable (%s)", type(exc).__name__)
         response = _answer(503)
         response["Retry-After"] = "30"
         return response
-    return _answer(receipt.status_code)
+    response = _answer(receipt.status_code)
+    if receipt.status_code == intake.LIMITED:
+        response["Retry-After"] = str(limits.seconds_left())
+    return response
 
 
 def read_bounded(request: HttpRequest, limit: int) -> tuple[bytes, Refusal | None]:

@@ -16,6 +16,9 @@
 | POST /_sandbox/webhooks/send      | `{type, id, event, metadata?, timestamp?, org?,           |
 |                                   | signed_at?}`: sign and deliver once, now                  |
 | POST /_sandbox/decide/<id>        | run the customer's pending KYC and bank decisions now     |
+| POST /_sandbox/customers/<id>/    | the provider resets the customer by itself (back to       |
+|      provider-reset               | UNVERIFIED, KYC data gone); `{"webhook": false}` sends no |
+|                                   | CUSTOMER UNVERIFIED webhook (only polling can find it)    |
 """
 
 from __future__ import annotations
@@ -27,9 +30,9 @@ from flask import Blueprint, Response, jsonify, request
 
 from sandbox.common.web import ControlError, add_config_routes, add_release_route, add_reset_route
 from sandbox.common.web import json_body as _json_body
-from sandbox.dollarpe import decisions, webhooks
+from sandbox.dollarpe import decisions, kyc_status, webhooks
 from sandbox.dollarpe.api import runtime
-from sandbox.dollarpe.models import PROCESSING, Customer
+from sandbox.dollarpe.models import PROCESSING, UNVERIFIED, Customer
 from sandbox.dollarpe.redact import redact
 from sandbox.dollarpe.runtime import Runtime
 
@@ -127,3 +130,20 @@ def decide(customer_id: str) -> Response:
         rt.store.finish_job(int(job["id"]), "done")
     state = customer_state(rt, _customer(rt, customer_id))
     return jsonify({"kyc_decided": kyc_decided, "banks_decided": banks_decided, "customer": state})
+
+
+@bp.post("/customers/<customer_id>/provider-reset")
+def provider_reset(customer_id: str) -> Response:
+    """A reset on the provider's side (its staff, a compliance review), not asked by us."""
+    rt = runtime()
+    body = _json_body()
+    webhook = body.get("webhook", True)
+    if not isinstance(webhook, bool):
+        raise ControlError("webhook must be true or false")
+    with rt.store.transaction():
+        customer = _customer(rt, customer_id)
+        kyc_status.clear_kyc(rt, customer, "provider-reset")
+        rt.store.save_customer(customer)
+    if webhook:
+        webhooks.emit(rt, customer.org, "CUSTOMER", customer.id, UNVERIFIED, {})
+    return jsonify(customer_state(rt, _customer(rt, customer_id)))

@@ -82,5 +82,10 @@ class EmulatorProcess(EmulatorProcessBase):
         body.update({k: v for k, v in optional.items() if v is not None})
         return dict(self._control("POST", "/webhooks/send", body))
 
+    def provider_reset(self, customer_id: str, *, webhook: bool = True) -> dict[str, Any]:
+        """The provider resets the customer by itself, with or without telling us."""
+        body = {"webhook": webhook}
+        return dict(self._control("POST", f"/customers/{customer_id}/provider-reset", body))
+
     def decide(self, customer_id: str) -> dict[str, Any]:
         return dict(self._control("POST", f"/decide/{customer_id}"))

@@ -52,14 +52,46 @@ def test_a_decision_is_applied_with_an_audit_entry_and_an_email_after_commit(
     assert len(emails) == 1
 
 
-def test_verified_is_never_downgraded(processing: Verification) -> None:
+def test_verified_is_never_downgraded_a_newer_report_is_flagged_for_staff(
+    processing: Verification,
+) -> None:
     assert apply(processing, Status.VERIFIED).applied
-    for status in (Status.FAILED, Status.PROCESSING):
+    for status in (Status.FAILED, Status.PROCESSING, Status.PROCESSING):
         change = apply(processing, status, failure_reason=FailureReason.OTHER)
         assert not change.applied
-        assert change.reason == "a verified customer is never downgraded by an update"
+    assert change.reason == "already flagged for staff"  # the same report again: no new entry
     assert current(processing) == (Status.VERIFIED, "")
-    assert processing.audit_events.filter(action="status_ignored").count() == 2
+    assert (processing.provider_downgrade or {}).get("status") == Status.PROCESSING
+    reported = processing.audit_events.filter(action="downgrade_reported")
+    assert list(reported.order_by("pk").values_list("to_status", flat=True)) == [
+        Status.FAILED,
+        Status.PROCESSING,
+    ]
+    assert not processing.audit_events.filter(action="status_ignored").exists()
+
+
+def test_a_report_older_than_the_decision_is_ignored_not_flagged(processing: Verification) -> None:
+    assert apply(processing, Status.VERIFIED).applied
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    change = apply(processing, Status.UNVERIFIED, occurred_at=an_hour_ago)
+    assert (change.applied, change.reason) == (False, "the event is older than the current status")
+    assert current(processing) == (Status.VERIFIED, "")
+    assert processing.provider_downgrade is None
+    assert processing.audit_events.filter(action="status_ignored").count() == 1
+
+
+def test_the_provider_verifying_again_later_withdraws_the_flag(processing: Verification) -> None:
+    assert apply(processing, Status.VERIFIED).applied
+    flagged_at = timezone.now()
+    assert apply(processing, Status.UNVERIFIED, occurred_at=flagged_at).reason.startswith("flagged")
+    # An older VERIFIED (delivered late) leaves the flag; a newer one takes it away.
+    apply(processing, Status.VERIFIED, occurred_at=flagged_at - timedelta(seconds=1))
+    processing.refresh_from_db()
+    assert processing.provider_downgrade is not None
+    apply(processing, Status.VERIFIED, occurred_at=flagged_at + timedelta(seconds=1))
+    processing.refresh_from_db()
+    assert processing.provider_downgrade is None
+    assert processing.audit_events.filter(action="downgrade_withdrawn").count() == 1
 
 
 def test_an_event_older_than_the_current_status_is_ignored(processing: Verification) -> None:

@@ -179,6 +179,7 @@ def test_a_customer_left_pending_is_created_by_the_sweeper(emulator: Any) -> Non
 def test_a_webhook_whose_processing_task_was_lost_is_processed(emulator: Any) -> None:
     body, headers = builders.signed_delivery("PAYIN", "payin-7", "SUCCESS")
     receipt = webhook_receive(provider="dollarpe", headers=headers, body=body, remote_addr=None)
+    assert receipt.event_id is not None
     row = WebhookEvent.objects.get(pk=receipt.event_id)
     assert sweep_run(now=row.received_at + QUEUED_AFTER).webhooks == [row.pk]
     assert webhook_process(event_id=row.pk) == WebhookEvent.State.PROCESSED

@@ -19,6 +19,7 @@ from django.db import connection
 from django.test import Client, RequestFactory
 
 from kyc.models import AuditEvent, Status, WebhookEvent
+from kyc.webhooks.intake import REFUSED_BODY_BYTES
 from kyc.webhooks.processing import webhook_process
 from kyc.webhooks.views import read_bounded, webhook_path
 from tests.settings import free_port
@@ -249,8 +250,9 @@ def test_an_oversized_chunked_body_is_refused_by_the_production_server(gunicorn_
     assert response.status == 413
     row = only_row()
     assert row.state == WebhookEvent.State.INVALID
-    assert len(row.body) == LIMIT  # what was read: the limit, never the whole body
+    assert len(row.body) == REFUSED_BODY_BYTES  # refused: only the first KB is kept
     assert "chunked body over 65536 bytes" in row.error
+    assert f"body of {LIMIT} bytes" in row.error  # what was read: the limit, never the whole
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -61,9 +62,10 @@ def test_a_decision_arrives_by_webhook_and_is_applied_once(
     assert change.note == f"webhook delivery {row.pk}"
 
 
-def test_failed_arriving_after_verified_never_downgrades(
+def test_failed_arriving_after_verified_never_downgrades_but_is_flagged_for_staff(
     hook_url: str, emulator: Any, celery_worker: Any
 ) -> None:
+    """Signed and newer than our decision: the provider moved on, so staff must see it."""
     verification = verified(emulator)
     emulator.send_webhook(
         "CUSTOMER",
@@ -73,12 +75,35 @@ def test_failed_arriving_after_verified_never_downgrades(
     )
     rows = settled({"entity_id": builders.customer_id(verification), "event": "FAILED"})
     assert rows[0].state == State.PROCESSED
-    assert "never downgraded" in rows[0].error
+    assert "flagged for staff" in rows[0].error
     verification.refresh_from_db()
     assert verification.status == Status.VERIFIED
     assert verification.failure_reason == ""
+    assert verification.provider_downgrade is not None
+    assert verification.provider_downgrade["status"] == Status.FAILED
+    flagged = verification.audit_events.get(action="downgrade_reported")
+    assert (flagged.from_status, flagged.to_status) == (Status.VERIFIED, Status.FAILED)
+    assert "TAX_VERIFICATION_FAILED" in flagged.note
+
+
+def test_an_old_event_delivered_after_verified_is_only_ignored(
+    hook_url: str, emulator: Any, celery_worker: Any
+) -> None:
+    """Out of order: it happened before the decision, so it says nothing new."""
+    verification = verified(emulator)
+    before = verification.status_changed_at - timedelta(minutes=10)
+    emulator.send_webhook(
+        "CUSTOMER",
+        builders.customer_id(verification),
+        "PROCESSING",
+        timestamp=before.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    rows = settled({"entity_id": builders.customer_id(verification), "event": "PROCESSING"})
+    assert "older than the current status" in rows[0].error
+    verification.refresh_from_db()
+    assert (verification.status, verification.provider_downgrade) == (Status.VERIFIED, None)
     ignored = verification.audit_events.get(action="status_ignored")
-    assert (ignored.from_status, ignored.to_status) == (Status.VERIFIED, Status.FAILED)
+    assert (ignored.from_status, ignored.to_status) == (Status.VERIFIED, Status.PROCESSING)
 
 
 def test_over_http_a_stale_delivery_is_refused_and_kept(
