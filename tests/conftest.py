@@ -77,6 +77,12 @@ def s3_server() -> Iterator[str]:
     server.stop()
 
 
+# What every emulator the tests share is given on a loaded machine (2 cores, several runs):
+# time to start, and time for our answer to a webhook before it counts it as a timeout and
+# delivers again (its own default is 5 s; a late 200 then left a redelivery behind).
+PATIENT: dict[str, Any] = {"startup_timeout": 60, "webhook_timeout": 30}
+
+
 @pytest.fixture(scope="session")
 def dollarpe_emulator() -> Iterator[EmulatorProcess]:
     """The DollarPe emulator as a real process, on the port the test settings chose."""
@@ -90,7 +96,7 @@ def dollarpe_emulator() -> Iterator[EmulatorProcess]:
         "bank_decision_delay": 0.2,
         "webhook_retry_delays": "0.2,0.5,1",
     }
-    with EmulatorProcess(port=port, orgs=orgs, **fast) as emulator:
+    with EmulatorProcess(port=port, orgs=orgs, **fast, **PATIENT) as emulator:
         yield emulator
 
 
@@ -108,7 +114,7 @@ def rebilly_emulator() -> Iterator[RebillyEmulatorProcess]:
     port = urlsplit(settings.REBILLY_BASE_URL).port
     orgs = [(settings.REBILLY_ORGANIZATION_ID, settings.REBILLY_API_KEY)]
     fast: dict[str, Any] = {"decision_delay": 0.2, "webhook_retry_delays": "0.2,0.5,1"}
-    with RebillyEmulatorProcess(port=port, orgs=orgs, **fast) as process:
+    with RebillyEmulatorProcess(port=port, orgs=orgs, **fast, **PATIENT) as process:
         yield process
 
 
@@ -129,7 +135,9 @@ def qolo_emulator() -> Iterator[QoloEmulatorProcess]:
     logins = [(settings.QOLO_LOGIN_ID, settings.QOLO_API_KEY)]
     programs = [(settings.QOLO_PROGRAM_GUID, "CDD")]
     fast: dict[str, Any] = {"webhook_retry_delays": "0.2,0.4,0.6,0.8,1,1.2"}
-    with QoloEmulatorProcess(port=port, logins=logins, programs=programs, **fast) as process:
+    with QoloEmulatorProcess(
+        port=port, logins=logins, programs=programs, **fast, **PATIENT
+    ) as process:
         yield process
 
 

@@ -12,11 +12,25 @@ import tempfile
 
 from tests.services import detect
 
+# Sockets holding the ports free_port() handed out, for as long as this process runs.
+_RESERVED: list[socket.socket] = []
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port on 127.0.0.1 that stays ours: nothing else is given it until this process ends.
+
+    Releasing a port at once left it free for anyone: an emulator started minutes after its
+    port was chosen (the URL is fixed at start-up), or a server started a moment after, could
+    find it taken by another run's server or by an outgoing connection. The port stays bound
+    here (not listening, so a connection to it is refused), which keeps Linux from handing it
+    to bind(0) or to a connect(); with SO_REUSEADDR, the server meant for it (gunicorn,
+    werkzeug, redis-server all set it) may still bind and listen on it.
+    """
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    _RESERVED.append(sock)
+    return int(sock.getsockname()[1])
 
 
 def _worker_index() -> int:

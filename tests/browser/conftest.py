@@ -22,6 +22,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+EXPECT_TIMEOUT = 30_000  # ms, a give-up limit (the uploads' WAIT), never a measured time
 
 
 # Runs before the page's own scripts (Playwright injects it outside the page's policy): the
@@ -65,8 +66,13 @@ class WatchedBrowser:
 def browser() -> Iterator[WatchedBrowser]:
     if SERVICES.chromium is None:  # CI=true has already refused to start without it
         pytest.skip("Chromium is not installed")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Playwright gives an expect() 5 s by default. On a loaded machine an upload and its
+    # check, or a page the status poll updates, can take longer, and the expectation failed
+    # with the state still on its way. A true one returns at once; the limit only bounds
+    # the wait for one that never comes true.
+    expect.set_options(timeout=EXPECT_TIMEOUT)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=SERVICES.chromium, args=CHROMIUM_ARGS)
         yield WatchedBrowser(browser)

@@ -116,7 +116,8 @@ def test_the_preview_shows_what_will_be_sent_and_retake_replaces_it(documents_pa
     preview = page.locator(f"{FRONT} [data-upload-preview-image]")
     expect(preview).to_be_visible()
     assert preview.get_attribute("src").startswith("blob:")
-    width = preview.evaluate("image => image.naturalWidth")
+    # Visible is not loaded: wait for the picture itself before reading its size.
+    width = preview.evaluate("image => image.decode().then(() => image.naturalWidth)")
     assert width == 1600  # the very picture that was sent
     screenshot(page, "capture-04-preview-received")
     [sent] = documents_of(page, "document_front")  # the blurred one never left the phone

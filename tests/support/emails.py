@@ -23,7 +23,9 @@ def sent_to(address: str) -> list[email.message.EmailMessage]:
     if not folder().exists():
         return found
     for path in sorted(folder().glob("*.log"), key=lambda p: p.stat().st_mtime):
-        for chunk in path.read_text(encoding="utf-8").split("-" * 79):
+        # The backend writes a message, then its separator: what follows the last separator
+        # may be a message the worker is still writing, so it is not read yet.
+        for chunk in path.read_text(encoding="utf-8").split("-" * 79)[:-1]:
             if not chunk.strip():
                 continue
             message = email.message_from_string(chunk.lstrip(), policy=email.policy.default)

@@ -8,8 +8,14 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+# The give-up limit when a test names none: generous, because on a loaded machine (2 cores
+# shared by several test runs) a worker, a webhook retry or a page can take many seconds,
+# and a wait that gives up early fails a test whose state was still on its way. Success
+# returns as soon as the state is there, so a long limit costs nothing.
+LIMIT = 60.0
 
-def wait_for(probe: Callable[[], T], done: Callable[[T], bool], *, limit: float = 20.0) -> T:
+
+def wait_for(probe: Callable[[], T], done: Callable[[T], bool], *, limit: float = LIMIT) -> T:
     deadline = time.monotonic() + limit
     while True:
         value = probe()
