@@ -41,6 +41,8 @@ run: install
 	$(BIN)/python -m sandbox.run --procfile Procfile
 
 # The whole suite. Uses PostgreSQL/Redis when they answer, and says so in its first lines.
+# PYTHONFAULTHANDLER: a crash (one segfault at exit under load) prints every thread's stack.
+test: export PYTHONFAULTHANDLER ?= 1
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -373,7 +373,7 @@ def _wrong_type(kind: str, content_type: str) -> str:
     if content_type == "image/heic":
         return _(
             "HEIC photos are not accepted. Choose JPEG in your camera settings "
-            "(\u201cMost compatible\u201d) or take the photo again here."
+            "(“Most compatible”) or take the photo again here."
         )
     if kind == Document.Kind.SELFIE:
         return _("A selfie must be a JPEG or PNG photo.")

@@ -148,3 +148,13 @@ def test_the_placeholder_check_catches_a_renamed_placeholder():
     ]
     untranslated = Message(("%(left)s attempt left.", "%(left)s attempts left."), ("", ""))
     assert list(translation_problems(untranslated)) == ["untranslated", "untranslated"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_msgid_holds_a_python_escape_the_code_never_shows(language):
+    # xgettext keeps "\u201c" in a Python string as the six characters, while Python shows
+    # the quotation mark itself: such a msgid is never found, and its translation never shown.
+    escaped = [
+        key(m) for m in entries(committed(language)) if re.search(r"\\u[0-9a-fA-F]{4}", key(m))
+    ]
+    assert escaped == []
