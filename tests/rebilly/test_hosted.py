@@ -304,18 +304,26 @@ def test_hand_off_service_refuses_once_verified(rebilly, settings):
         hand_off(verification)
 
 
+def refused_and_read(rebilly, verification, why, on_commit):
+    """The identity document refused for `why`, the address accepted, and the worker reads
+    the outcome (emails in mail.outbox, only those)."""
+    gatherer = hand_off(verification).url
+    outcomes = {"identity-proof": f"reject:{why}", "address-proof": "accept"}
+    rebilly.gatherer_submit(gatherer, outcomes)
+    decided(rebilly, Verification.objects.get().provider_case_id)
+    mail.outbox.clear()
+    with on_commit(execute=True):
+        verification_refresh(verification_id=verification.pk)
+
+
 def test_the_applicant_is_emailed_what_was_refused_and_how_to_start_again(
     rebilly, django_capture_on_commit_callbacks, eager_tasks, settings
 ):
     settings.PUBLIC_BASE_URL = "https://kyc.example"
     verification = applicant()
-    gatherer = hand_off(verification).url
-    outcomes = {"identity-proof": "reject:document-unreadable", "address-proof": "accept"}
-    rebilly.gatherer_submit(gatherer, outcomes)
-    decided(rebilly, Verification.objects.get().provider_case_id)
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        verification_refresh(verification_id=verification.pk)
+    refused_and_read(
+        rebilly, verification, "document-unreadable", django_capture_on_commit_callbacks
+    )
     (refused,) = mail.outbox
     assert refused.subject == "Please send a new document"
     assert "was refused: it could not be read" in refused.body
@@ -395,13 +403,7 @@ def test_a_refused_document_is_worded_in_the_applicants_language_not_the_workers
     # email say it in Hindi, and the stored text stays the worker's, for staff.
     verification = applicant()
     Verification.objects.filter(pk=verification.pk).update(language="hi")
-    gatherer = hand_off(verification).url
-    outcomes = {"identity-proof": "reject:document-expired", "address-proof": "accept"}
-    rebilly.gatherer_submit(gatherer, outcomes)
-    decided(rebilly, Verification.objects.get().provider_case_id)
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        verification_refresh(verification_id=verification.pk)
+    refused_and_read(rebilly, verification, "document-expired", django_capture_on_commit_callbacks)
     refused = ProviderDocument.objects.get(verification=verification, status="rejected")
     assert "was refused: it has expired" in refused.user_text
     hindi = "अस्वीकार कर दिया गया: इसकी वैधता समाप्त हो चुकी है"
