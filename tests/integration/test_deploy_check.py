@@ -55,7 +55,9 @@ def _start(*command: str, **overrides: str) -> subprocess.CompletedProcess[str]:
 def test_production_like_values_report_nothing():
     result = _check()
     assert result.returncode == 0, result.stderr + result.stdout
-    assert "System check identified no issues (0 silenced)." in result.stdout
+    # One silenced on purpose: django-ratelimit's "cache backend not known by name" about
+    # Django's own Redis backend, whose increments are atomic (onboarding/settings.py).
+    assert "System check identified no issues (1 silenced)." in result.stdout
 
 
 def test_sandbox_mode_against_the_production_api_is_an_error():
