@@ -220,3 +220,22 @@ def start_worker(
     yield start
     for worker in workers:
         worker.stop()
+
+
+# The interpreter crashed (SIGSEGV) now and then after "N passed" was printed, while tearing
+# down the threads the suite leaves (servers, Playwright): a green run then exits 139. Once the
+# summary is out there is nothing left to do, so leave with the session's own status at once.
+# A workaround: the crash's cause is not found yet (issue 15, item 10).
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _EXIT_STATUS and not hasattr(config, "workerinput"):  # not inside an xdist worker
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])
