@@ -69,10 +69,17 @@ def test_a_broker_restart_mid_run_loses_nothing_and_sends_nothing_twice(
         wait_for(worker.log, lambda text: text.count("Connected to redis://") >= 2, limit=60)
         # What the broker kept is drained; what it lost stays queued (or "sending").
         _settled(lambda: _states(ids))
+        # The sweep below pretends its thresholds have passed. In production they are minutes,
+        # so it never meets a send in progress; here a worker still sending (a pause longer
+        # than the settling above, on a loaded machine) would be put back and sent twice. So
+        # the worker stops first (a warm shutdown: it finishes the task it holds and gives
+        # back what it reserved), and a new one drains what is left.
+        worker.stop()
         swept = sweep_run(
             now=timezone.now()
             + timedelta(seconds=settings.KYC_SWEEP_QUEUED_AFTER + settings.KYC_SWEEP_SENDING_AFTER)
         )
+        start_worker(concurrency=1, CELERY_BROKER_URL=private_redis.url)
         final = wait_for(
             lambda: _states(ids), lambda states: states[Submission.State.SENT] == BATCH, limit=60
         )

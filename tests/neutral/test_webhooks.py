@@ -176,15 +176,14 @@ def test_when_the_provider_cannot_answer_the_delivery_is_retried_by_its_own_task
     )
     assert post(body).status_code == 200
     row = WebhookEvent.objects.get()
-    second_provider.UNREACHABLE.append(True)
-    webhooks_drain()  # the drain goes on; this row goes to a retrying task of its own
+    with second_provider.unreachable():
+        webhooks_drain()  # the drain goes on; this row goes to a retrying task of its own
     row.refresh_from_db()
     assert (row.state, row.error) == (
         State.FAILED,
         "TransientProviderError: connection failed (ConnectionError)",
     )
     assert queued_tasks(private_queue) == ["kyc.tasks.process_webhook"]
-    second_provider.UNREACHABLE.clear()
     assert webhook_process(event_id=row.pk) == State.PROCESSED  # what that task does
     verification.refresh_from_db()
     assert verification.status == Status.VERIFIED

@@ -14,7 +14,8 @@ from __future__ import annotations
 import base64
 import hmac
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from kyc.models import Document, FixKind, Status, Submission, Verification
@@ -41,8 +42,19 @@ BACKEND = "tests.support.second_provider.SecondProvider"
 USERNAME, PASSWORD = "acme-hooks", "s3cret-basic-password"
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 SENT: list[dict[str, Any]] = []  # what submit() was given, newest last
-# While set, current() cannot reach the provider (a TransientProviderError).
+# While set (by unreachable() only), current() cannot reach the provider.
 UNREACHABLE: list[bool] = []
+
+
+@contextmanager
+def unreachable() -> Iterator[None]:
+    """current() raises a TransientProviderError inside the block, and only there: the flag
+    goes down however the block ends, so a failing test never leaves it up for the next."""
+    UNREACHABLE.append(True)
+    try:
+        yield
+    finally:
+        UNREACHABLE.clear()
 
 
 class Unauthorized(InvalidWebhookError):
