@@ -122,9 +122,27 @@ def _add_or_adopt(provider: BankingProvider, bank: BankAccount) -> BankSnapshot:
         return provider.add_bank_account(bank)
     except DuplicateReferenceError:
         adopted = provider.find_bank_account(bank)
-        known = BankAccount.objects.exclude(pk=bank.pk)
-        if adopted is None or known.filter(provider_bank_id=adopted.provider_bank_id).exists():
-            raise  # really in use: by another customer, or already one of our own rows
+        if adopted is None:
+            raise  # really in use: by another customer
+        holder = BankAccount.objects.exclude(pk=bank.pk).filter(
+            provider_bank_id=adopted.provider_bank_id
+        )
+        suspended = holder.filter(
+            verification_id=bank.verification_id, status=BankAccount.State.SUSPENDED
+        )
+        # The owner's own account, suspended by a KYC reset and added again once verified
+        # again: the provider still lists it under this customer, so the new row takes its id
+        # over (the suspended row stays, as history). Any other holder: really in use.
+        if holder.exclude(pk__in=suspended.values("pk")).exists():
+            raise
+        for old in suspended:
+            BankAccount.objects.filter(pk=old.pk).update(provider_bank_id=None)
+            audit_record(
+                verification=bank.verification,
+                action="bank_readded",
+                source="user",
+                note=f"{bank.label}: the account suspended at the reset, added again",
+            )
         return adopted
 
 

@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from kyc.models import BankAccount, Verification
+from kyc.models import AuditEvent, BankAccount, Status, Verification
 from kyc.providers.errors import TransientProviderError
 from kyc.providers.registry import get_provider
-from kyc.services.banks import bank_account_send, banking_provider
+from kyc.services.banks import bank_account_add, bank_account_send, banking_provider
+from kyc.services.polling import verification_refresh
+from kyc.services.staff import staff_reset
 from kyc.services.sweeper import sweep_run
 from tests.support import builders
 from tests.support.waiting import wait_for
@@ -93,3 +95,42 @@ def test_a_transient_failure_from_the_task_goes_back_to_the_queue_and_raises(emu
     assert bank.status == BankAccount.State.QUEUED
     emulator.config(fault_rate=0.0)
     assert bank_account_send(bank_id=bank.pk, attempt=2) in ("PROCESSING", "VERIFIED")
+
+
+@pytest.mark.django_db
+def test_an_account_suspended_by_a_reset_can_be_added_again_once_verified_again(
+    emulator: Any, django_user_model: Any
+) -> None:
+    verification = _verified(emulator)
+    verification_refresh(verification_id=verification.pk)  # learnt as the poller would
+    verification.refresh_from_db()
+    first = bank_account_add(verification=verification, kind="vpa", vpa="asha.rao@okaxis")
+    assert first.provider_bank_id
+    officer = django_user_model.objects.create_user("officer-reset", is_staff=True)
+    assert staff_reset(verification_id=verification.pk, actor=officer, note="Wrong person").done
+    first.refresh_from_db()
+    assert first.status == BankAccount.State.SUSPENDED
+    # Verified again: the provider still lists the account under this customer.
+    builders.sent(builders.queued_submission(verification))
+    wait_for(
+        lambda: emulator.customer(builders.customer_id(verification))["status"],
+        lambda status: status == "VERIFIED",
+    )
+    verification_refresh(verification_id=verification.pk)
+    verification.refresh_from_db()
+    assert verification.status == Status.VERIFIED
+
+    again = bank_account_add(verification=verification, kind="vpa", vpa="asha.rao@okaxis")
+
+    first.refresh_from_db()
+    assert again.provider_bank_id == first_id(emulator, verification)
+    assert again.status in (BankAccount.State.PROCESSING, BankAccount.State.VERIFIED)
+    assert (first.status, first.provider_bank_id) == (BankAccount.State.SUSPENDED, None)
+    assert len(_creates(emulator, verification)) == 2  # refused as in use, then adopted
+    assert AuditEvent.objects.filter(verification=verification, action="bank_readded").count() == 1
+
+
+def first_id(emulator: Any, verification: Verification) -> str:
+    listed = get_provider("dollarpe").client.list_bank_accounts(builders.customer_id(verification))  # type: ignore[attr-defined]
+    assert listed.count == 1
+    return str(listed.results[0].id)
