@@ -9,7 +9,6 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from kyc.providers.base import json_object
 from kyc.providers.dollarpe.signing import canonical_json, signature
 from kyc.providers.errors import InvalidWebhookError
+from kyc.providers.moments import Moment
 
 # Unix seconds are 10 digits until 2286; a larger value is taken as milliseconds,
 # since the docs do not rule that out (API.md §14, question 2).
@@ -47,7 +47,7 @@ class WebhookEvent(BaseModel):
     type: Literal["CUSTOMER", "BANK", "PAYIN", "PAYOUT", "EDD"]
     id: str = Field(min_length=1, max_length=100)
     event: str = Field(min_length=1, max_length=50)
-    timestamp: datetime
+    timestamp: Moment
     metadata: dict[str, Any] = {}
 
     @field_validator("metadata", mode="before")

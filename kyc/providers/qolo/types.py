@@ -6,10 +6,11 @@ result words stay strings (Qolo publishes no vocabulary for them), the adapter d
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from kyc.providers.moments import UtcMoment
 
 T = TypeVar("T")
 
@@ -42,18 +43,12 @@ class Question(_Read):
     options: Listed[str] = Field(default_factory=list)
 
 
-def _aware(value: Any) -> Any:
-    """A date without a zone is UTC: every date compares with every other."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 class Entry(_Read):
     """One attempt or method in the person's verification history."""
 
     verification_method: str | None = None
-    verification_date: Annotated[datetime | None, AfterValidator(_aware)] = None
+    # A date without a zone is UTC: every date compares with every other.
+    verification_date: UtcMoment | None = None
     verification_results: str | None = None
     response_code: str | None = None
     reason_code: str | None = None

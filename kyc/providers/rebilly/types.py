@@ -7,10 +7,11 @@ do with it instead of the answer being refused.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kyc.providers.moments import Moment
 
 # Resource ids: at most 50 characters of ^[@~\-\.\w]+$ [SPEC resourceId.yaml].
 ID_PATTERN = r"^[@~\-\.\w]+$"
@@ -63,7 +64,7 @@ class KycDocument(_Read):
     reviewer_id: str | None = Field(default=None, alias="reviewerId")
     revision: int | None = None
     document_matches: DocumentMatches | None = Field(default=None, alias="documentMatches")
-    created_time: datetime | None = Field(default=None, alias="createdTime")
+    created_time: Moment | None = Field(default=None, alias="createdTime")
 
     @property
     def failed_checks(self) -> set[str]:
@@ -81,8 +82,8 @@ class KycRequest(_Read):
     status: str
     documents: list[RequestedDocument] = Field(default_factory=list)
     revision: int | None = None
-    expiration_time: datetime | None = Field(default=None, alias="expirationTime")
-    created_time: datetime | None = Field(default=None, alias="createdTime")
+    expiration_time: Moment | None = Field(default=None, alias="expirationTime")
+    created_time: Moment | None = Field(default=None, alias="createdTime")
     links: list[Link] = Field(default_factory=list, alias="_links")
     embedded: Embedded | None = Field(default=None, alias="_embedded")
 
