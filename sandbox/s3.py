@@ -46,6 +46,12 @@ class S3Server:
         )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
+        self._guard = app
+
+    def trust(self, access_key: str, secret: str) -> None:
+        """Accept signatures of one more credential (another process's own key pair)."""
+        self._guard.secrets[access_key] = secret
+
     def start(self) -> None:
         self._thread.start()
 

@@ -6,6 +6,12 @@ meets (exact values, `eq`, `starts-with`, `content-length-range`), with no field
 not name. Otherwise the answer is S3's own XML error (AccessDenied, SignatureDoesNotMatch,
 InvalidAccessKeyId, EntityTooLarge, EntityTooSmall) and moto never sees the request. See the
 "Browser-based uploads using POST (AWS Signature Version 4)" pages of the S3 documentation.
+
+A GET or HEAD of an object without an Authorization header must be a presigned URL (SigV4 query
+parameters) signed with a known secret and not expired, as for a private bucket: otherwise
+AccessDenied, SignatureDoesNotMatch or "Request has expired". See "Authenticating Requests:
+Using Query Parameters (AWS Signature Version 4)". Requests signed in a header (the app's own
+boto3 calls) are left to moto.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ import uuid
 from calendar import timegm
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, quote
 from xml.sax.saxutils import escape
 
 from werkzeug.formparser import parse_form_data
@@ -31,6 +39,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # names that have an x-ignore- prefix").
 UNCONDITIONED = frozenset({"file", "policy", "x-amz-signature"})
 MAX_BODY = 64 * 1024 * 1024  # a sandbox: far above any upload the app allows
+MAX_EXPIRES = 7 * 24 * 3600  # S3: X-Amz-Expires is at most a week
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,11 @@ class PostPolicyGuard:
         self.secrets = dict(secrets)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if _is_object_read(environ):
+            refusal = self.read_refusal(environ)
+            if refusal is not None:
+                return _error_response(refusal, start_response)
+            return self.app(environ, start_response)
         if not _is_form_upload(environ):
             return self.app(environ, start_response)
         body = environ["wsgi.input"].read(min(int(environ.get("CONTENT_LENGTH") or 0), MAX_BODY))
@@ -80,6 +94,45 @@ class PostPolicyGuard:
             policy.get("conditions") or [], lowered | {"bucket": bucket}, size
         )
 
+    def read_refusal(self, environ: dict[str, Any], now: float | None = None) -> Refusal | None:
+        """Why S3 would refuse this unsigned-header GET/HEAD of an object, or None."""
+        params = parse_qsl(str(environ.get("QUERY_STRING", "")), keep_blank_values=True)
+        query = dict(params)
+        if "X-Amz-Signature" not in query:
+            return access_denied("Access Denied")  # a private bucket: no anonymous reads
+        if query.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256":
+            return access_denied("Only AWS4-HMAC-SHA256 presigned URLs are accepted here.")
+        scope = query.get("X-Amz-Credential", "").split("/")
+        if len(scope) != 5 or scope[3:] != ["s3", "aws4_request"]:
+            return access_denied("Invalid X-Amz-Credential.")
+        secret = self.secrets.get(scope[0])
+        if secret is None:
+            return Refusal(
+                403,
+                "InvalidAccessKeyId",
+                "The AWS Access Key Id you provided does not exist in our records.",
+            )
+        try:
+            signed_at = datetime.strptime(query.get("X-Amz-Date", ""), "%Y%m%dT%H%M%SZ").replace(
+                tzinfo=UTC
+            )
+            expires = int(query.get("X-Amz-Expires", ""))
+        except ValueError:
+            return access_denied("X-Amz-Date and X-Amz-Expires must be given and readable.")
+        if not 1 <= expires <= MAX_EXPIRES:
+            return access_denied("X-Amz-Expires must be between 1 and 604800 seconds.")
+        if signed_at.timestamp() + expires < (now or time.time()):
+            return access_denied("Request has expired")
+        expected = sign_query(environ, params, secret=secret, scope=scope)
+        if not hmac.compare_digest(expected, query["X-Amz-Signature"]):
+            return Refusal(
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided. "
+                "Check your key and signing method.",
+            )
+        return None
+
     def _signature_refusal(self, fields: dict[str, str]) -> Refusal | None:
         if fields.get("x-amz-algorithm") != "AWS4-HMAC-SHA256":
             return access_denied("Only AWS4-HMAC-SHA256 POST policies are accepted here.")
@@ -106,10 +159,59 @@ class PostPolicyGuard:
 
 def sign_policy(policy: str, *, secret: str, date: str, region: str) -> str:
     """The SigV4 signature of a base64 POST policy (the signing key of date, region, "s3")."""
+    return hmac.new(
+        _signing_key(secret, date=date, region=region), policy.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def _signing_key(secret: str, *, date: str, region: str) -> bytes:
     key = f"AWS4{secret}".encode()
     for part in (date, region, "s3", "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    return hmac.new(key, policy.encode(), hashlib.sha256).hexdigest()
+    return key
+
+
+def sign_query(
+    environ: dict[str, Any], params: list[tuple[str, str]], *, secret: str, scope: list[str]
+) -> str:
+    """The SigV4 signature of a presigned request: its canonical request (method, path as
+    sent, the query but the signature, the signed headers, UNSIGNED-PAYLOAD) hashed into
+    the string to sign, signed with the key of the credential's date and region."""
+    path = str(environ.get("RAW_URI") or environ.get("REQUEST_URI") or "").split("?", 1)[0]
+    query = sorted(
+        (quote(name, safe="-_.~"), quote(value, safe="-_.~"))
+        for name, value in params
+        if name != "X-Amz-Signature"
+    )
+    signed = dict(params).get("X-Amz-SignedHeaders", "host").split(";")
+    headers = "".join(f"{name}:{_header(environ, name).strip()}\n" for name in signed)
+    canonical = "\n".join(
+        [
+            str(environ.get("REQUEST_METHOD", "GET")),
+            path or quote(str(environ.get("PATH_INFO", "/")), safe="/~"),
+            "&".join(f"{name}={value}" for name, value in query),
+            headers,
+            ";".join(signed),
+            "UNSIGNED-PAYLOAD",
+        ]
+    )
+    to_sign = "\n".join(
+        [
+            "AWS4-HMAC-SHA256",
+            dict(params)["X-Amz-Date"],
+            "/".join(scope[1:]),
+            hashlib.sha256(canonical.encode()).hexdigest(),
+        ]
+    )
+    return hmac.new(
+        _signing_key(secret, date=scope[1], region=scope[2]), to_sign.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def _header(environ: dict[str, Any], name: str) -> str:
+    if name == "host":
+        return str(environ.get("HTTP_HOST", ""))
+    return str(environ.get("HTTP_" + name.upper().replace("-", "_"), ""))
 
 
 def _expired(expiration: str) -> bool:
@@ -173,6 +275,13 @@ def _size_refusal(size: int, low: int, high: int) -> Refusal | None:
 def _is_form_upload(environ: dict[str, Any]) -> bool:
     kind = str(environ.get("CONTENT_TYPE", ""))
     return environ.get("REQUEST_METHOD") == "POST" and kind.startswith("multipart/form-data")
+
+
+def _is_object_read(environ: dict[str, Any]) -> bool:
+    """A GET or HEAD of an object (path-style: /bucket/key), not signed in a header."""
+    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or environ.get("HTTP_AUTHORIZATION"):
+        return False
+    return "/" in str(environ.get("PATH_INFO", "")).strip("/")
 
 
 def _bucket_of(environ: dict[str, Any]) -> str:

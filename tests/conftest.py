@@ -61,9 +61,9 @@ def fresh_rate_limits() -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def s3_server() -> Iterator[str]:
+def s3_server() -> Iterator[S3Server]:
     """moto's S3 server over HTTP on the port the test settings chose, with the private bucket,
-    checking POST upload policies as S3 does (sandbox/s3_policy.py)."""
+    checking POST upload policies and presigned GETs as S3 does (sandbox/s3_policy.py)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     endpoint = settings.AWS_S3_ENDPOINT_URL
     parts = urlsplit(endpoint)
@@ -73,7 +73,7 @@ def s3_server() -> Iterator[str]:
     create_private_bucket(
         endpoint, settings.AWS_STORAGE_BUCKET_NAME, settings.AWS_S3_REGION_NAME, origins=[]
     )
-    yield endpoint
+    yield server
     server.stop()
 
 

@@ -30,6 +30,7 @@ from django.urls import reverse
 
 from kyc.models import BankAccount, ProviderCall, Status, Submission, Verification
 from onboarding.logs import PhoneTokensHidden
+from sandbox.s3 import S3Server
 from tests.support import builders, emails, images
 from tests.support.processes import Worker, private_queue
 from tests.support.waiting import wait_for
@@ -39,6 +40,8 @@ TAX_NUMBER = "LQGPK4827Q"
 DOCUMENT_NUMBER_TYPED, DOCUMENT_NUMBER = "3921 8475 6127", "392184756127"
 ACCOUNT_NUMBER, IFSC = "602918374651", "HDFC0001234"
 VPA = f"quill.{uuid.uuid4().hex[:6]}@okhdfc"
+# The worker's own key pair, which the S3 server trusts too (it checks presigned URLs' signatures).
+WORKER_AWS_KEY = "worker-aws-key-" + uuid.uuid4().hex[:8]
 WORKER_AWS_SECRET = "worker-aws-secret-" + uuid.uuid4().hex
 # The S3 emulator serving in this process: not the product's logs.
 EMULATOR_LOGGERS = ("moto", "werkzeug", "flask_cors", "sandbox")
@@ -66,7 +69,8 @@ def debug_logging(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptur
 
 
 @pytest.fixture
-def worker(transactional_db: Any) -> Iterator[Worker]:
+def worker(transactional_db: Any, s3_server: S3Server) -> Iterator[Worker]:
+    s3_server.trust(WORKER_AWS_KEY, WORKER_AWS_SECRET)
     with private_queue() as queue:
         log_path = Path(settings.VAR_DIR) / f"celery-logs-{uuid.uuid4().hex[:6]}.log"
         process = Worker(
@@ -75,6 +79,7 @@ def worker(transactional_db: Any) -> Iterator[Worker]:
             loglevel="DEBUG",
             LOG_LEVEL="DEBUG",
             KYC_RETRY_BACKOFF="1",
+            AWS_ACCESS_KEY_ID=WORKER_AWS_KEY,
             AWS_SECRET_ACCESS_KEY=WORKER_AWS_SECRET,
             EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
             EMAIL_FILE_PATH=str(emails.folder()),  # the sign-up link is read from there

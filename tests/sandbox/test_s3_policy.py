@@ -7,9 +7,11 @@ nothing; the policies the app signs pass.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+import botocore.auth
 import pytest
 import requests
 from botocore.config import Config
@@ -139,3 +141,56 @@ def test_the_apps_own_presigned_posts_pass_with_the_type_they_name():
         fields = ticket.fields | {"Content-Type": "text/html"}
         answer = requests.post(ticket.url, data=fields, files=mismatched, timeout=30)
         _refused(answer, 403, "AccessDenied")
+
+
+# --- presigned GETs --------------------------------------------------------------------------
+def _object(key: str = "checked/policy-test/read", content: bytes = b"the checked bytes") -> str:
+    documents_storage().connection.meta.client.put_object(
+        Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=key, Body=content
+    )
+    return key
+
+
+def test_the_apps_presigned_get_reads_the_object():
+    key = _object()
+    answer = requests.get(documents_storage().url(key, expire=60), timeout=30)
+    assert (answer.status_code, answer.content) == (200, b"the checked bytes")
+    assert requests.head(documents_storage().url(key, expire=60), timeout=30).status_code == 403
+    # HEAD is a request of its own: a URL signed for GET does not open it (S3 signs the method).
+
+
+def test_an_object_read_without_a_signature_is_refused_as_the_bucket_is_private():
+    key = _object()
+    url = f"{settings.AWS_S3_ENDPOINT_URL}/{settings.AWS_STORAGE_BUCKET_NAME}/{key}"
+    _refused(requests.get(url, timeout=30), 403, "AccessDenied")
+
+
+def test_a_presigned_get_edited_or_signed_with_another_secret_is_refused():
+    key = _object()
+    other = _object("checked/policy-test/other", b"someone else's document")
+    url = documents_storage().url(key, expire=60)
+    _refused(requests.get(url.replace(key, other), timeout=30), 403, "SignatureDoesNotMatch")
+    longer = url.replace("X-Amz-Expires=60", "X-Amz-Expires=600")
+    _refused(requests.get(longer, timeout=30), 403, "SignatureDoesNotMatch")
+    client: Any = boto3.client(
+        "s3",
+        endpoint_url=settings.AWS_S3_ENDPOINT_URL,
+        region_name=settings.AWS_S3_REGION_NAME,
+        aws_access_key_id=settings.AWS_ACCESS_KEY_ID,
+        aws_secret_access_key="not-the-secret",
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+    forged = client.generate_presigned_url(
+        "get_object", Params={"Bucket": settings.AWS_STORAGE_BUCKET_NAME, "Key": key}
+    )
+    _refused(requests.get(forged, timeout=30), 403, "SignatureDoesNotMatch")
+
+
+def test_an_expired_presigned_get_is_refused(monkeypatch):
+    key = _object()
+    # botocore's clock, an hour back: the URL was signed then, for 60 s.
+    signed_at = datetime.now(UTC) - timedelta(hours=1)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: signed_at)
+    url = documents_storage().url(key, expire=60)
+    monkeypatch.undo()
+    assert "Request has expired" in _refused(requests.get(url, timeout=30), 403, "AccessDenied")
