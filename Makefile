@@ -41,7 +41,7 @@ run: install
 	$(BIN)/python -m sandbox.run --procfile Procfile
 
 # The whole suite. Uses PostgreSQL/Redis when they answer, and says so in its first lines.
-# PYTHONFAULTHANDLER: a crash (one segfault at exit under load) prints every thread's stack.
+# PYTHONFAULTHANDLER: a crash prints every thread's stack (tests/conftest.py keeps it on to the end).
 test: export PYTHONFAULTHANDLER ?= 1
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import subprocess
@@ -222,20 +223,10 @@ def start_worker(
         worker.stop()
 
 
-# The interpreter crashed (SIGSEGV) now and then after "N passed" was printed, while tearing
-# down the threads the suite leaves (servers, Playwright): a green run then exits 139. Once the
-# summary is out there is nothing left to do, so leave with the session's own status at once.
-# A workaround: the crash's cause is not found yet (issue 15, item 10).
-_EXIT_STATUS: list[int] = []
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _EXIT_STATUS.append(int(exitstatus))
-
-
+# Once pytest is done it turns its faulthandler off: turned on again here (last), a crash while
+# the interpreter shuts down still prints every thread's stack. One did, now and then (SIGSEGV
+# after "N passed": pydantic-core's TzInfo, see kyc/providers/moments.py).
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if _EXIT_STATUS and not hasattr(config, "workerinput"):  # not inside an xdist worker
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(_EXIT_STATUS[-1])
+    if sys.__stderr__ is not None:
+        faulthandler.enable(file=sys.__stderr__, all_threads=True)
