@@ -7,7 +7,7 @@ import sys
 from bench import stack
 from bench.stats import Report
 
-BENCHES = ["pipeline", "webhooks", "pages", "admin_list"]
+BENCHES = ["pipeline", "webhooks", "pages", "admin_list", "dashboard"]
 
 
 def main(argv: list[str]) -> int:
