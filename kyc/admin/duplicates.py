@@ -23,6 +23,11 @@ from kyc.admin.display import badge, can_see_unmasked
 from kyc.models import Verification
 from kyc.services.duplicates import Refusal, Shared, duplicates_of, duplicates_search
 
+IDENTITY_SEARCH_HELP = gettext_lazy(
+    "Officers: a whole tax number, document number, phone, email, account number or UPI ID "
+    "finds its holders."
+)
+
 
 class DuplicatesFilter(admin.SimpleListFilter):
     """Served by the partial index kyc_has_duplicates (the list's own order)."""

@@ -22,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import format_lazy
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,7 +45,12 @@ from kyc.admin.display import (
     document_previews,
     kyc_data_table,
 )
-from kyc.admin.duplicates import DuplicatesFilter, duplicates_html, identity_search
+from kyc.admin.duplicates import (
+    IDENTITY_SEARCH_HELP,
+    DuplicatesFilter,
+    duplicates_html,
+    identity_search,
+)
 from kyc.admin.export import csv_response
 from kyc.admin.filters import (
     AttemptsExhaustedFilter,
@@ -175,10 +181,13 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         "provider_customer_id__exact",
         "client_reference_id__exact",
     )
-    search_help_text = gettext_lazy(
-        "Name or email (any part), a provider customer id or client reference (whole), or "
-        "the reference the applicant was given (KYC-1A2B3C4D); officers: a whole tax, "
-        "document, phone, account number, UPI ID or email, found through the blind index."
+    search_help_text = format_lazy(
+        "{} {}",
+        gettext_lazy(
+            "Name or email (any part), a provider customer id or client reference (whole), or "
+            "the reference the applicant was given (KYC-1A2B3C4D)."
+        ),
+        IDENTITY_SEARCH_HELP,
     )
     date_hierarchy = "submitted_at"
     ordering = ("-status_changed_at", "-id")
