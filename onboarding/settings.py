@@ -555,12 +555,13 @@ LOGGING = {
             "tasks": sorted({str(entry["task"]) for entry in CELERY_BEAT_SCHEDULE.values()}),
         },
         "phone_tokens_hidden": {"()": "onboarding.logs.PhoneTokensHidden"},
+        "search_terms_hidden": {"()": "onboarding.logs.SearchTermsHidden"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["phone_tokens_hidden"],
+            "filters": ["phone_tokens_hidden", "search_terms_hidden"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -29,6 +29,7 @@ from kyc.services.customers import verification_create_customer, verification_sa
 from kyc.services.duplicates import duplicates_index
 from kyc.services.polling import verification_poll
 from kyc.services.submissions import submission_create
+from onboarding.logs import SearchTermsHidden
 from tests.admin.conftest import verification_row as shared_phone_row
 from tests.admin.conftest import with_bank
 from tests.support import builders
@@ -242,6 +243,28 @@ def test_nothing_of_a_number_reaches_the_logs(officer_client, caplog):
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert PAN not in logged
     assert DOCUMENT not in logged
+
+
+def test_a_searched_number_never_reaches_the_log_output(officer_client):
+    # The console handler of settings.LOGGING, which access and request lines go through.
+    (handler,) = [
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, SearchTermsHidden) for f in h.filters)
+    ]
+    stream = StringIO()
+    previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    try:
+        access = logging.getLogger("django.server")
+        line = f"GET {LIST}?status__exact=FAILED&q={PAN}&o=1 HTTP/1.1"
+        access.info('"%s" %s %s', line, "200", "512")
+        access.info('"%s" %s %s', f"GET {LIST}?q=%2B91+98123+45678 HTTP/1.1", "200", "512")
+    finally:
+        handler.setStream(previous)  # type: ignore[attr-defined]
+    written = stream.getvalue()
+    assert PAN not in written
+    assert "98123" not in written
+    assert f"GET {LIST}?status__exact=FAILED&q=…&o=1 HTTP/1.1" in written  # the rest is kept
 
 
 # --- the key's rotation and the backfill -----------------------------------------------------
