@@ -96,7 +96,7 @@ def _refusal_items(refusals: list[Refusal]) -> SafeString:
         else:
             who = format_html("{}", _("no applicant of ours holds it"))
         items.append((refusal.text, who))
-    listed = format_html_join("", "<li>{}: {}</li>", items)
+    listed = format_html_join("", "<li>{} — {}</li>", items)
     title = _("The provider refused a number already in use")
     return format_html('<p>{}</p><ul class="kyc-list">{}</ul>', title, listed)
 

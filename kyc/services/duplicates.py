@@ -29,6 +29,9 @@ SUBMITTED_KINDS = (Kind.TAX_NUMBER, Kind.DOCUMENT_NUMBER, Kind.PHONE)
 # A whole number typed in the admin's search box finds at most this many applicants.
 SEARCH_LIMIT = 100
 SEARCH_MIN_LENGTH = 4
+# Entries read for one applicant's matches: a number shared by thousands (a test phone, a
+# company's email) lists the first of them, and the page stays one bounded query.
+MATCH_LIMIT = 500
 
 
 @dataclass
@@ -165,7 +168,7 @@ def _matches(stored: Stored) -> list[Shared]:
         IdentityDigest.objects.filter(digest__in=list(digests))
         .exclude(verification_id=stored.verification.pk)
         .select_related("verification")
-        .order_by("verification_id")
+        .order_by("verification_id")[:MATCH_LIMIT]
     )
     shared: dict[int, Shared] = {}
     for row in rows:
