@@ -238,9 +238,8 @@ def duplicates_reindex_batch(*, after: int, size: int) -> tuple[int | None, int]
     done = set(current.filter(key_id=newest).values_list("verification_id", flat=True))
     stale = set(current.exclude(key_id=newest).values_list("verification_id", flat=True))
     todo = [pk for pk in ids if pk not in done or pk in stale]
-    with transaction.atomic():
-        for pk in todo:
-            duplicates_index(verification_id=pk)
+    for pk in todo:  # each in its own short transaction: applicants' rows are not held
+        duplicates_index(verification_id=pk)
     return ids[-1], len(todo)
 
 

@@ -4,7 +4,8 @@ stored before the index existed, and the rotation of its key.
 Rotation: put a new key first in KYC_BLIND_INDEX_KEYS (keep the old ones after it),
 deploy, run this command, then drop the old keys once it reports no entry left under
 them. Lookups hash under every configured key, so duplicates are found all along.
-The applicants are read in batches of primary keys, each batch in its own transaction;
+The applicants are read in batches of primary keys, each re-indexed in its own short
+transaction (the rows of applicants who are submitting meanwhile are never held long);
 an interrupted run is resumed by running it again (finished applicants are skipped),
 or from where it stopped with --after. It prints counts and ids, never a number.
 """
