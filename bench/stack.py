@@ -65,6 +65,7 @@ def configure_environment() -> dict[str, str]:
         "DOLLARPE_API_SECRET": "bench-secret",
         "AWS_ACCESS_KEY_ID": "bench-access-key",
         "AWS_SECRET_ACCESS_KEY": "bench-secret-key",
+        "KYC_BLIND_INDEX_KEYS": "bench:bench-blind-index-key-" + "b" * 32,
         # Without debug, start-up refuses a backend that sends nothing unless told it is meant.
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "KYC_TESTS_ALLOW_LOCAL_EMAIL": "true",

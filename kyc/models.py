@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kyc.blind_index import Kind as IdentityKind
 from kyc.fields import EncryptedJSONField, EncryptedTextField
 
 
@@ -152,6 +153,10 @@ class Verification(models.Model):
     # KYC_RECHECK_VERIFIED_EVERY): a reset at the provider comes to light even without a webhook.
     verified_checked_at = models.DateTimeField(null=True, blank=True)
 
+    # Another applicant shares one of this one's identity numbers (kyc/services/duplicates.py
+    # keeps it, from the blind index): the list's "has duplicates" filter, without a join.
+    has_duplicates = models.BooleanField(default=False, db_default=False)
+
     kyc_config = models.JSONField(null=True, blank=True)
     kyc_config_fetched_at = models.DateTimeField(null=True, blank=True)
 
@@ -194,6 +199,11 @@ class Verification(models.Model):
                 fields=["verified_checked_at"],
                 condition=Q(status="VERIFIED"),
                 name="kyc_verified_checked",
+            ),
+            models.Index(
+                fields=["-status_changed_at", "-id"],
+                condition=Q(has_duplicates=True),
+                name="kyc_has_duplicates",
             ),
         ]
         # Staff actions and identity data, granted through the "Compliance officer" group.
@@ -542,6 +552,29 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+class IdentityDigest(models.Model):
+    """One identity number of an applicant as a keyed hash (kyc/blind_index.py): never the
+    number. Equal digests of one kind under one key are the same number."""
+
+    verification = models.ForeignKey(
+        Verification, on_delete=models.CASCADE, related_name="identity_digests"
+    )
+    kind = models.CharField(max_length=20, choices=IdentityKind.choices)
+    key_id = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["verification", "kind", "key_id", "digest"], name="kyc_unique_digest"
+            )
+        ]
+        indexes = [models.Index(fields=["digest"], name="kyc_identity_digest")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.key_id})"
 
 
 class ClearedDecision(models.Model):

@@ -68,11 +68,12 @@ def check_routing(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[Chec
 
 @register(Tags.security)
 def check_unsafe_defaults(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[CheckMessage]:
-    """With DJANGO_DEBUG off: the README's sample credentials (S3's and each enabled
-    provider's) and an email backend that keeps emails on this machine are errors."""
+    """With DJANGO_DEBUG off: the README's sample credentials (S3's, each enabled provider's,
+    the blind index key) and an email backend that keeps emails on this machine are errors."""
     if settings.DEBUG:
         return []
     messages = samples.still_sample(samples.S3, id="onboarding.E004") + samples.local_email()
+    messages += samples.blind_index_keys()
     for name in registry.enabled():
         messages += registry.get_provider(name).startup_checks()
     return messages

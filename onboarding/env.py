@@ -96,6 +96,18 @@ def env_list(name: str, default: Iterable[str]) -> list[str]:
     return items
 
 
+def env_keys(name: str, default: str) -> dict[str, str]:
+    """Named keys, newest first: "id:key,id:key" as {id: key}, in that order."""
+    value = _raw(name) or default
+    keys: dict[str, str] = {}
+    for item in value.split(","):
+        key_id, _, key = item.strip().partition(":")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", key_id) or not key or key_id in keys:
+            raise _bad(name, "comma-separated id:key pairs with distinct ids of 1-16 letters")
+        keys[key_id] = key
+    return keys
+
+
 def env_choice(name: str, default: str, choices: Iterable[str]) -> str:
     allowed = list(choices)
     value = _raw(name) or default

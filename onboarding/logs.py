@@ -46,3 +46,20 @@ class PhoneTokensHidden(logging.Filter):
         if hidden != message:
             record.msg, record.args = hidden, ()
         return True
+
+
+# A list's search term in a query string (?q=… or &q=…): the admin's search by a whole
+# identity number puts a PAN, a phone or an account number there.
+SEARCH_TERM = re.compile(r"([?&]q=)[^&\s\"]+")
+
+
+class SearchTermsHidden(logging.Filter):
+    """Access and request lines never hold a search term: an officer may have typed a whole
+    identity number (kyc/admin/duplicates.py), which must not reach the logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        hidden = SEARCH_TERM.sub(r"\1…", message)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
+        return True

@@ -17,6 +17,10 @@ from django.utils.module_loading import import_string
 
 S3 = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox"}
 # The file backend is a console backend writing to files: a subclass, like ours (onboarding.mail).
+# The embedded KYC_BLIND_INDEX_KEYS key: with it anyone could hash a guessed PAN or phone
+# number and find its applicant in a copy of the index.
+BLIND_INDEX_SAMPLE = "sandbox-blind-index-key"
+BLIND_INDEX_MIN_LENGTH = 32
 LOCAL_EMAIL_BACKENDS = (console.EmailBackend, locmem.EmailBackend, dummy.EmailBackend)
 
 
@@ -45,3 +49,21 @@ def local_email() -> list[CheckMessage]:
         )
         return [Error(text, id="onboarding.E005")]
     return []
+
+
+def blind_index_keys() -> list[CheckMessage]:
+    """Errors for KYC_BLIND_INDEX_KEYS: the sample key, a short one, or one shared with
+    SECRET_KEY or the field encryption (never the value itself)."""
+    name, messages = "KYC_BLIND_INDEX_KEYS", list[CheckMessage]()
+    keys = settings.KYC_BLIND_INDEX_KEYS.values()
+    if BLIND_INDEX_SAMPLE in keys:
+        text = f"{name} is the public sample value from the README: set your own."
+        return [Error(text, id="onboarding.E006")]
+    others = {settings.SECRET_KEY, *settings.FIELD_ENCRYPTION_KEYS}
+    if any(key in others for key in keys):
+        text = f"{name}: a key of its own, neither SECRET_KEY nor a FIELD_ENCRYPTION_KEYS key."
+        messages.append(Error(text, id="onboarding.E006"))
+    if any(len(key) < BLIND_INDEX_MIN_LENGTH for key in keys):
+        text = f"{name}: every key must be at least {BLIND_INDEX_MIN_LENGTH} characters."
+        messages.append(Error(text, id="onboarding.E006"))
+    return messages

@@ -28,6 +28,7 @@ from onboarding.env import (
     env_float,
     env_int,
     env_json,
+    env_keys,
     env_list,
     env_rate,
     env_share,
@@ -455,6 +456,13 @@ if FIELD_ENCRYPTION_KEYS_DERIVED:
         base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
     ]
 
+# --- Blind index of identity numbers (kyc/blind_index.py) ----------------------------------
+# HMAC-SHA256 keys, newest first, as "id:key,id:key": the first indexes, every one is looked
+# up, so a key is rotated by putting a new one in front and running `manage.py
+# kyc_blind_index`. A key of its own: neither SECRET_KEY nor a field-encryption key. The
+# embedded sample is refused with DJANGO_DEBUG off (onboarding/samples.py).
+KYC_BLIND_INDEX_KEYS = env_keys("KYC_BLIND_INDEX_KEYS", "sample:sandbox-blind-index-key")
+
 # --- Email ----------------------------------------------------------------------------------
 # The embedded default prints each email as a person reads it (onboarding/mail.py); with
 # DJANGO_DEBUG off, a backend that prints, writes to files or drops emails stops start-up
@@ -547,12 +555,13 @@ LOGGING = {
             "tasks": sorted({str(entry["task"]) for entry in CELERY_BEAT_SCHEDULE.values()}),
         },
         "phone_tokens_hidden": {"()": "onboarding.logs.PhoneTokensHidden"},
+        "search_terms_hidden": {"()": "onboarding.logs.SearchTermsHidden"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["phone_tokens_hidden"],
+            "filters": ["phone_tokens_hidden", "search_terms_hidden"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -85,6 +85,7 @@ _env["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
 _env["AWS_ACCESS_KEY_ID"] = "tests-access-key"
 _env["AWS_SECRET_ACCESS_KEY"] = "tests-secret-key"
 _env["KYC_TESTS_ALLOW_LOCAL_EMAIL"] = "true"
+_env["KYC_BLIND_INDEX_KEYS"] = "tests:tests-blind-index-key-" + "b" * 32
 # The sandbox-only features the suite exercises (they default to off without debug).
 _env["DOLLARPE_SANDBOX"] = "true"
 _env["REBILLY_SANDBOX"] = "true"

@@ -22,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import format_lazy
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -43,6 +44,12 @@ from kyc.admin.display import (
     can_see_unmasked,
     document_previews,
     kyc_data_table,
+)
+from kyc.admin.duplicates import (
+    IDENTITY_SEARCH_HELP,
+    DuplicatesFilter,
+    duplicates_html,
+    identity_search,
 )
 from kyc.admin.export import csv_response
 from kyc.admin.filters import (
@@ -164,6 +171,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         StuckFilter,
         AttemptsExhaustedFilter,
         DowngradeFilter,
+        DuplicatesFilter,
     )
     # Each served by an index: trigram indexes for name and email (migration 0004), plain
     # ones for the identifiers, so PostgreSQL combines them instead of reading every row.
@@ -173,9 +181,13 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         "provider_customer_id__exact",
         "client_reference_id__exact",
     )
-    search_help_text = gettext_lazy(
-        "Name or email (any part), a provider customer id or client reference (whole), or "
-        "the reference the applicant was given (KYC-1A2B3C4D)."
+    search_help_text = format_lazy(
+        "{} {}",
+        gettext_lazy(
+            "Name or email (any part), a provider customer id or client reference (whole), or "
+            "the reference the applicant was given (KYC-1A2B3C4D)."
+        ),
+        IDENTITY_SEARCH_HELP,
     )
     date_hierarchy = "submitted_at"
     ordering = ("-status_changed_at", "-id")
@@ -200,13 +212,18 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         "kyc_data_unmasked",
         "documents_preview",
         "documents_listed",
+        "duplicates_shown",
     )
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Verification], search_term: str
     ) -> tuple[QuerySet[Verification], bool]:
         """The reference shown to applicants (Verification.reference) finds its verification
-        through the client reference's index: a range, not a scan."""
+        through the client reference's index: a range, not a scan. A whole identity number
+        finds its holders through the blind index (kyc/admin/duplicates.py)."""
+        holders = identity_search(request, queryset, search_term)
+        if holders is not None:
+            return holders, False
         found = REFERENCE_SEARCH.fullmatch(search_term.strip())
         if found is None:
             return super().get_search_results(request, queryset, search_term)
@@ -294,6 +311,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
             ),
             (_("KYC data"), {"fields": (kyc_field,)}),
             (_("Documents"), {"fields": (documents_field,)}),
+            (_("Shared identity data"), {"fields": ("duplicates_shown",)}),
         ]
 
     # --- columns and fields ----------------------------------------------------------------
@@ -360,6 +378,10 @@ class VerificationAdmin(ReadOnly, VerificationBase):
     @admin.display(description=gettext_lazy("Document and selfie (no preview: masked data)"))
     def documents_listed(self, obj: Verification) -> SafeString:
         return document_previews(obj.documents.all(), previews=False)
+
+    @admin.display(description=gettext_lazy("Other applicants with the same numbers"))
+    def duplicates_shown(self, obj: Verification) -> SafeString:
+        return duplicates_html(obj)
 
     # --- permissions of the list actions ---------------------------------------------------
     def _may(self, request: HttpRequest, codename: str) -> bool:

@@ -19,6 +19,7 @@ from kyc.providers.errors import (
 from kyc.providers.interface import BankingProvider, BankSnapshot
 from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
+from kyc.services.duplicates import duplicates_index
 from kyc.services.notify import email_after_commit
 
 DECIDED = {BankAccount.State.VERIFIED, BankAccount.State.FAILED}
@@ -62,6 +63,7 @@ def bank_account_add(
             label=_label(kind, account_number, vpa),
         )
         audit_record(verification=verification, action="bank_added", source="user", note=bank.label)
+        duplicates_index(verification_id=verification.pk)
     bank_account_send(bank_id=bank.pk)
     bank.refresh_from_db()
     return bank

@@ -20,6 +20,7 @@ from kyc.providers.errors import (
 from kyc.providers.interface import FormSpec
 from kyc.providers.registry import capabilities, get_provider, is_enabled
 from kyc.services.audit import audit_record
+from kyc.services.duplicates import duplicates_index
 from kyc.services.routing import DEFAULT_RULE, route
 
 PROFILE_FIELDS = ("full_name", "email", "phone", "nationality", "non_resident", "residence_country")
@@ -89,6 +90,7 @@ def verification_save_profile(
             customer_errors={}, **values, **routed
         )
         audit_record(verification=verification, action="profile_updated", source="user", actor=user)
+        duplicates_index(verification_id=verification.pk)
         if routed["provider"] != verification.provider:
             _forget_form_spec(verification)
             _audit_route(verification, routed, "rerouted", "user", user, verification.provider)
@@ -102,6 +104,7 @@ def _create(user: Any, values: dict[str, Any]) -> Verification:
         setattr(verification, name, value)
     verification.save()
     audit_record(verification=verification, action="profile_saved", source="user", actor=user)
+    duplicates_index(verification_id=verification.pk)
     routed = {"provider": verification.provider, "routed_by": verification.routed_by}
     _audit_route(verification, routed, "routed", "system", None)
     return verification

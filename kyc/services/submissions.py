@@ -26,6 +26,7 @@ from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
 from kyc.services.corrections import UPDATE_KINDS, fix_kind
 from kyc.services.documents import SubmissionDocuments
+from kyc.services.duplicates import duplicates_index
 from kyc.services.notify import email_after_commit
 from kyc.services.status import verification_apply_outcome
 
@@ -77,6 +78,7 @@ def submission_create(
             from_status=locked.status,
             note=submission.get_kind_display(),
         )
+        duplicates_index(verification_id=locked.pk)
         jobs.after_commit(jobs.SEND_SUBMISSION, {"submission_id": submission.pk})
     return submission
 

@@ -30,6 +30,7 @@ PRODUCTION = {
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
     "EMAIL_HOST": "smtp.example.com",
     "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1saWtlLXRlc3Qta2V5LTMyYnl0ZXM=",
+    "KYC_BLIND_INDEX_KEYS": "2026:production-like-blind-index-key-7c1e9a3f5b",
 }
 
 
@@ -137,6 +138,7 @@ def test_qolo_sandbox_mode_off_its_dev_host_or_a_weak_secret_are_errors():
 # What make run and the README give: an empty variable is an unset one (the embedded default).
 SAMPLES = {
     "onboarding.E004": ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+    "onboarding.E006": ["KYC_BLIND_INDEX_KEYS"],
     "kyc.dollarpe.E002": ["DOLLARPE_API_KEY", "DOLLARPE_API_SECRET"],
     "kyc.rebilly.E005": ["REBILLY_API_KEY", "REBILLY_WEBHOOK_PASSWORD"],
     "kyc.qolo.E003": ["QOLO_LOGIN_ID", "QOLO_API_KEY", "QOLO_WEBHOOK_SECRET"],

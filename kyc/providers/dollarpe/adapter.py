@@ -143,6 +143,11 @@ class DollarPeProvider:
     def refused_fields(text: str) -> Mapping[str, str]:
         return words.refused_fields(text)
 
+    @staticmethod
+    def in_use_kinds(text: str) -> frozenset[str]:
+        """Which identity numbers a refusal says another customer holds (duplicates)."""
+        return words.in_use_kinds(text)
+
     def current(self, verification: Verification) -> Outcome:
         customer = self.client.get_customer(_customer_id(verification))
         return words.outcome(customer.status, customer.failure_reason)

@@ -178,3 +178,25 @@ FIELD_REFUSALS = {
 def refused_fields(text: str) -> dict[str, str]:
     found = FIELD_REFUSALS.get(_key(text), {})
     return {field: str(message) for field, message in found.items()}
+
+
+# Refusals saying another customer holds one of the applicant's numbers, with the kinds of
+# the blind index (kyc/blind_index.py) they may be about: by text (profile and submission
+# refusals) or by the code a refused bank account keeps. "KYC already in use" does not say
+# which of the PAN and the document number it found [fact sheet §14 q17]: both.
+IN_USE = {
+    "email already in use": frozenset({"email"}),
+    "phone already in use": frozenset({"phone"}),
+    "kyc already in use": frozenset({"tax_number", "document_number"}),
+    "account number already in use": frozenset({"account_number"}),
+    "vpa already in use": frozenset({"vpa"}),
+    "email_in_use": frozenset({"email"}),
+    "phone_in_use": frozenset({"phone"}),
+    "kyc_already_in_use": frozenset({"tax_number", "document_number"}),
+    "account_number_in_use": frozenset({"account_number"}),
+    "vpa_in_use": frozenset({"vpa"}),
+}
+
+
+def in_use_kinds(text: str) -> frozenset[str]:
+    return IN_USE.get(_key(text), frozenset())
