@@ -44,6 +44,7 @@ from kyc.admin.display import (
     document_previews,
     kyc_data_table,
 )
+from kyc.admin.document_viewer import viewer_urls
 from kyc.admin.export import csv_response
 from kyc.admin.filters import (
     AttemptsExhaustedFilter,
@@ -396,6 +397,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
                 wrap(self.document_review_view),
                 name="kyc_verification_document_review",
             ),
+            *viewer_urls(self),
             *super().get_urls(),
         ]
 
