@@ -21,8 +21,8 @@ from kyc.services import document_review
 from kyc.services.polling import verification_refresh
 from kyc.services.staff import StaffActionRefused
 from tests.admin.conftest import ROLES, staff_client
-from tests.support.builders import customer, document, processing, queued_submission, sent
 from tests.support import images
+from tests.support.builders import customer, document, processing, queued_submission, sent
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,9 @@ def test_an_officer_asks_for_the_back_again_and_the_applicant_sends_that_file_on
         member,
     )
     asked = AuditEvent.objects.get(verification=verification, action="document_reupload_requested")
-    assert asked.actor == member and asked.source == "staff" and MESSAGE in asked.note
+    assert asked.actor == member
+    assert asked.source == "staff"
+    assert MESSAGE in asked.note
 
     applicant = Client()
     applicant.force_login(verification.user)
@@ -120,17 +122,22 @@ def test_an_officer_asks_for_the_back_again_and_the_applicant_sends_that_file_on
     assert "<b>" not in status
     assert "We could not read it" in status  # our words for the reason
     fix = applicant.get(reverse("onboarding:fix"))
-    assert fix.status_code == 302 and fix.url == reverse("onboarding:reupload")
+    assert fix.status_code == 302
+    assert fix["Location"] == reverse("onboarding:reupload")
     form = applicant.get(reverse("onboarding:reupload")).content.decode()
     assert 'name="document_back"' in form
-    assert 'name="document_front"' not in form and 'name="selfie"' not in form
+    assert 'name="document_front"' not in form
+    assert 'name="selfie"' not in form
 
     new_back = document(verification, "document_back", images.png())
     sent_form = applicant.post(reverse("onboarding:reupload"), {"document_back_id": new_back.pk})
     assert sent_form.status_code == 302
 
     correction = verification.submissions.get(kind=Submission.Kind.DOCUMENT)
-    assert correction.data["documents"] == {"document_front": front.pk, "document_back": new_back.pk}
+    assert correction.data["documents"] == {
+        "document_front": front.pk,
+        "document_back": new_back.pk,
+    }
     assert correction.data["document_type"] == "AADHAAR"
     back.refresh_from_db()
     assert back.review_state == Document.Review.REPLACED
@@ -152,7 +159,8 @@ def test_a_viewer_sees_the_files_but_no_picture_and_is_refused_a_decision(emulat
     assert page.status_code == 200
     html = page.content.decode()
     assert "Document, back" in html
-    assert "X-Amz-Signature" not in html and "checked/" not in html  # no picture, no address
+    assert "X-Amz-Signature" not in html  # no picture, no address
+    assert "checked/" not in html
     assert "Ask for this document again" not in html
     assert not AuditEvent.objects.filter(actor=member).exists()  # nothing unmasked was read
 
@@ -178,7 +186,8 @@ def test_accept_and_refuse_are_recorded_on_our_side_with_the_reason(emulator):
     )
     selfie.refresh_from_db()
     front.refresh_from_db()
-    assert selfie.review_state == Document.Review.ACCEPTED and selfie.reviewed_by == member
+    assert selfie.review_state == Document.Review.ACCEPTED
+    assert selfie.reviewed_by == member
     assert (front.review_state, front.review_reason, front.review_note) == (
         "rejected",
         "expired",
@@ -190,7 +199,8 @@ def test_accept_and_refuse_are_recorded_on_our_side_with_the_reason(emulator):
     # The same decision again changes nothing and leaves no entry.
     before = AuditEvent.objects.count()
     result = document_review.document_accept(document_id=selfie.pk, actor=member)
-    assert not result.done and AuditEvent.objects.count() == before
+    assert not result.done
+    assert AuditEvent.objects.count() == before
 
 
 def test_a_refusal_needs_a_known_reason_and_a_new_upload_a_message(emulator):
@@ -232,3 +242,43 @@ def test_a_selfie_is_not_asked_for_when_the_correction_sends_the_document(emulat
     )
     assert not result.done
     assert "does not send this file" in result.message
+
+
+def test_for_a_provider_reviewing_each_document_a_new_upload_is_asked_at_the_provider(rebilly):
+    from tests.rebilly.conftest import applicant, documents_of, hand_off
+
+    verification = applicant(full_name="Grace Hopper", given_name="Grace", family_name="Hopper")
+    gatherer = hand_off(verification).url
+    rebilly.gatherer_submit(gatherer, {"identity-proof": "review", "address-proof": "review"})
+    verification_refresh(verification_id=verification.pk)
+    verification.refresh_from_db()
+    address = ProviderDocument.objects.get(verification=verification, type="address")
+    client, member = officer()
+
+    page = client.get(viewer_url(verification)).content.decode()
+    assert "Documents at the provider" in page
+    assert "Ask for this document again" in page
+    url = reverse(
+        "admin:kyc_verification_provider_document_decide", args=[verification.pk, address.pk]
+    )
+    message = "The photo is too dark to read"
+    client.post(url, {"decision": "reupload", "reason": "document-unreadable", "message": message})
+
+    at_rebilly = {
+        d["documentType"]: d["status"] for d in documents_of(rebilly, verification.provider_case_id)
+    }
+    assert at_rebilly["address-proof"] == "rejected"
+    address.refresh_from_db()
+    assert address.status == ProviderDocument.State.REJECTED
+    assert address.reason_text == message
+    asked = AuditEvent.objects.get(verification=verification, action="document_reupload_requested")
+    assert asked.actor == member
+    assert message in asked.note
+
+    # A viewer cannot ask, whatever they post.
+    viewer_client, _viewer = viewer()
+    identity = ProviderDocument.objects.get(verification=verification, type="identity")
+    url = reverse(
+        "admin:kyc_verification_provider_document_decide", args=[verification.pk, identity.pk]
+    )
+    assert viewer_client.post(url, {"decision": "accept"}).status_code == 403
