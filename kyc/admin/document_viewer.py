@@ -69,8 +69,10 @@ def _shown(document: Document, *, pictures: bool) -> ShownDocument:
 
 def viewer_context(user: Any, verification: Verification) -> dict[str, Any]:
     pictures = can_see_unmasked(user)
-    rows = verification.documents.select_related("reviewed_by").order_by("kind", "-created_at")
-    shown = [_shown(document, pictures=pictures) for document in rows]
+    rows = verification.documents.select_related("reviewed_by").order_by("-created_at")
+    order = list(Document.Kind.values)  # front, back, selfie; the newest first in each
+    ordered = sorted(rows, key=lambda document: order.index(document.kind))
+    shown = [_shown(document, pictures=pictures) for document in ordered]
     selfies = [item for item in shown if item.is_picture and item.document.kind == "selfie"]
     others = [item for item in shown if item.is_picture and item.document.kind != "selfie"]
     return {

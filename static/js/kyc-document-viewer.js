@@ -12,9 +12,10 @@
   function setUp(pane) {
     var image = pane.querySelector("[data-viewer-image]");
     var stage = pane.querySelector("[data-viewer-stage]");
+    var frame = pane.querySelector("[data-viewer-frame]");
     var select = pane.querySelector("[data-viewer-select]");
     var state = pane.querySelector("[data-viewer-state]");
-    var words = pane.getAttribute("data-state-words") || "%(zoom)s% · %(turn)s°";
+    var words = pane.getAttribute("data-state-words") || "{zoom} % · {turn}°";
     var zoom = 1;
     var turn = 0;
 
@@ -25,24 +26,27 @@
       var sideways = turn % 180 !== 0;
       var scale = Math.min(
         stage.clientWidth / (sideways ? height : width),
-        stage.clientHeight / (sideways ? width : height),
-        1
+        stage.clientHeight / (sideways ? width : height)
       );
-      return { width: width * scale, height: height * scale };
+      return { width: width * scale, height: height * scale, sideways: sideways };
     }
 
     function apply() {
+      // The frame takes the turned picture's room, so every part of it can be scrolled to;
+      // the picture is turned about its centre inside it.
       var size = fitted();
-      image.style.maxWidth = "none";
-      image.style.maxHeight = "none";
-      image.style.width = Math.round(size.width * zoom) + "px";
-      image.style.height = Math.round(size.height * zoom) + "px";
-      image.style.transform = "rotate(" + turn + "deg)";
+      var width = Math.round(size.width * zoom);
+      var height = Math.round(size.height * zoom);
+      frame.style.width = (size.sideways ? height : width) + "px";
+      frame.style.height = (size.sideways ? width : height) + "px";
+      image.style.width = width + "px";
+      image.style.height = height + "px";
+      image.style.transform = "translate(-50%, -50%) rotate(" + turn + "deg)";
       image.setAttribute("data-zoom", String(zoom));
       image.setAttribute("data-turn", String(turn));
       state.textContent = words
-        .replace("%(zoom)s", String(Math.round(zoom * 100)))
-        .replace("%(turn)s", String(((turn % 360) + 360) % 360));
+        .replace("{zoom}", String(Math.round(zoom * 100)))
+        .replace("{turn}", String(((turn % 360) + 360) % 360));
     }
 
     function run(action) {
