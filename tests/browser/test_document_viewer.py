@@ -129,6 +129,7 @@ def test_an_officer_zooms_turns_and_asks_again_then_the_applicant_sends_that_fil
         lambda: verification.submissions.filter(kind=Submission.Kind.DOCUMENT).first(),
         lambda found: found is not None and found.state == Submission.State.SENT,
     )
+    assert correction is not None
     documents = correction.data["documents"]
     assert documents["document_front"] == front.pk
     assert documents["document_back"] != back.pk
