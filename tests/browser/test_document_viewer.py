@@ -82,7 +82,7 @@ def test_an_officer_zooms_turns_and_asks_again_then_the_applicant_sends_that_fil
     assert after["transform"] != before["transform"]
     assert after["width"] > before["width"]
     expect(desk.locator("#kyc-pane-main-stage").locator("..")).to_contain_text(
-        "Zoom 156 %, turned 90°"
+        "Zoom 156 percent, turned 90 degrees"
     )
     # The keyboard does the same with the picture focused.
     desk.locator("#kyc-pane-main-stage").focus()
