@@ -121,6 +121,9 @@ def test_an_officer_asks_for_the_back_again_and_the_applicant_sends_that_file_on
     assert "&lt;b&gt;&quot;retake&quot;&lt;/b&gt; &amp; keep" in status  # escaped, as written
     assert "<b>" not in status
     assert "We could not read it" in status  # our words for the reason
+    hindi = applicant.get(reverse("onboarding:status"), HTTP_ACCEPT_LANGUAGE="hi").content.decode()
+    assert "हम इसे पढ़ नहीं सके" in hindi  # our words, in the applicant's language
+    assert "&lt;b&gt;&quot;retake&quot;&lt;/b&gt; &amp; keep" in hindi  # the officer's, as written
     fix = applicant.get(reverse("onboarding:fix"))
     assert fix.status_code == 302
     assert fix["Location"] == reverse("onboarding:reupload")
