@@ -59,12 +59,10 @@ def may_review(user: Any) -> bool:
     return bool(user.has_perm(REVIEW_PERMISSION))
 
 
-def _shown(document: Document, *, pictures: bool) -> ShownDocument:
+def _shown(document: Document, *, pictures: bool, refusals: dict[str, str]) -> ShownDocument:
     key = checked_key(document) if pictures else ""  # only bytes that passed the check
     url = str(documents_storage().url(key, expire=PREVIEW_URL_EXPIRY)) if key else ""
-    accepted = document.state == Document.State.ACCEPTED
-    refusal = document_review.reupload_refusal(document) if accepted else ""
-    return ShownDocument(document, url, refusal)
+    return ShownDocument(document, url, refusals.get(document.kind, ""))
 
 
 def viewer_context(user: Any, verification: Verification) -> dict[str, Any]:
@@ -72,7 +70,8 @@ def viewer_context(user: Any, verification: Verification) -> dict[str, Any]:
     rows = verification.documents.select_related("reviewed_by").order_by("-created_at")
     order = list(Document.Kind.values)  # front, back, selfie; the newest first in each
     ordered = sorted(rows, key=lambda document: order.index(document.kind))
-    shown = [_shown(document, pictures=pictures) for document in ordered]
+    refusals = document_review.reupload_refusals(verification)
+    shown = [_shown(document, pictures=pictures, refusals=refusals) for document in ordered]
     selfies = [item for item in shown if item.is_picture and item.document.kind == "selfie"]
     others = [item for item in shown if item.is_picture and item.document.kind != "selfie"]
     return {

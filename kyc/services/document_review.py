@@ -111,19 +111,30 @@ def _message(message: str) -> str:
 def reupload_refusal(document: Document) -> str:
     """Why a new upload of this file cannot be asked now ("" when it can): the provider must
     take a correction sending this file, with an attempt left and nothing on its way."""
-    verification = document.verification
+    return reupload_refusals(document.verification).get(document.kind, "")
+
+
+def reupload_refusals(verification: Verification) -> dict[str, str]:
+    """For each kind of file, why a new upload cannot be asked now (a kind left out: it can).
+    Worked out once per verification: the viewer asks it of every file it lists."""
+    kinds = list(Document.Kind.values)
     if not fixable(verification):
-        return _(
+        said = _(
             "The provider takes a new document only as a correction of a failure it reported, "
             "with an attempt left."
         )
-    kind = fix_kind(verification)
-    part = get_provider(verification.provider).correction_parts().get(kind)
-    if part is None or document.kind not in part.documents:
-        return _("The correction the provider asks for does not send this file.")
+        return dict.fromkeys(kinds, said)
+    part = get_provider(verification.provider).correction_parts().get(fix_kind(verification))
+    sent = set(part.documents) if part else set()
+    refusals = {
+        kind: _("The correction the provider asks for does not send this file.")
+        for kind in kinds
+        if kind not in sent
+    }
     if verification.submissions.filter(state__in=ACTIVE).exists():
-        return _("A submission is on its way: wait for the provider's answer.")
-    return ""
+        waiting = _("A submission is on its way: wait for the provider's answer.")
+        refusals |= dict.fromkeys(sent, waiting)
+    return refusals
 
 
 def _review(

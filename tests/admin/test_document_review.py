@@ -285,3 +285,20 @@ def test_for_a_provider_reviewing_each_document_a_new_upload_is_asked_at_the_pro
         "admin:kyc_verification_provider_document_decide", args=[verification.pk, identity.pk]
     )
     assert viewer_client.post(url, {"decision": "accept"}).status_code == 403
+
+
+def test_the_viewer_asks_the_database_as_often_whatever_the_number_of_files(emulator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    verification = failed_document(emulator)
+    client, _member = officer()
+    client.get(viewer_url(verification))  # sessions and permissions cached
+    with CaptureQueriesContext(connection) as three_files:
+        assert client.get(viewer_url(verification)).status_code == 200
+    for kind in ("document_front", "document_back", "selfie"):
+        document(verification, kind)
+    with CaptureQueriesContext(connection) as six_files:
+        page = client.get(viewer_url(verification))
+    assert page.content.decode().count('class="kyc-review"') == 6
+    assert len(six_files) == len(three_files)
