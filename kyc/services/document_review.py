@@ -30,6 +30,7 @@ from kyc.models import Document, FixKind, ProviderDocument, Verification
 from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
 from kyc.services.corrections import UPDATE_KINDS, fix_kind, fixable
+from kyc.services.notify import email_after_commit
 from kyc.services.staff import (
     StaffActionRefused,
     StaffResult,
@@ -182,6 +183,13 @@ def _review(
                 filter(None, [f"{document.get_kind_display()} #{document.pk} (was {before})", said])
             ),
         )
+        if state == Document.Review.REUPLOAD:  # the link leads to this file's page only
+            email_after_commit(
+                verification_id=verification.pk,
+                template="resubmission_requested",
+                fix=KIND_FIX[document.kind].value,
+                note=message,
+            )
     return StaffResult(True, "")
 
 

@@ -302,3 +302,22 @@ def test_the_viewer_asks_the_database_as_often_whatever_the_number_of_files(emul
         page = client.get(viewer_url(verification))
     assert page.content.decode().count('class="kyc-review"') == 6
     assert len(six_files) == len(three_files)
+
+
+def test_the_applicant_is_emailed_the_request_with_the_officers_message(
+    emulator, eager_tasks, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    verification = failed_document(emulator)
+    back = file_of(verification, "document_back")
+    _client, member = officer()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = document_review.document_request_reupload(
+            document_id=back.pk, actor=member, reason="cut_off", message="Keep all four corners"
+        )
+    assert result.done
+    (email,) = [m for m in mail.outbox if verification.user.email in m.to]
+    assert "Keep all four corners" in email.body
+    assert "/verify/fix/" in email.body  # which leads to this file's page only
