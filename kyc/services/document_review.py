@@ -80,7 +80,7 @@ APPLICANT_WORDS: dict[str, Any] = {
     ReviewReason.OTHER: gettext_lazy("Please send it again."),
 }
 # The file a correction of each FixKind sends again (a new upload of this kind fixes it).
-KIND_FIX = {
+KIND_FIX: dict[str, FixKind] = {
     Document.Kind.FRONT: FixKind.DOCUMENT,
     Document.Kind.BACK: FixKind.DOCUMENT,
     Document.Kind.SELFIE: FixKind.SELFIE,
