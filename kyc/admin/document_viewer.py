@@ -47,6 +47,11 @@ class ShownDocument:
     reupload_refusal: str  # why a new upload cannot be asked now ("" when it can)
 
     @property
+    def reason_label(self) -> str:
+        code = self.document.review_reason
+        return str(dict(document_review.ReviewReason.choices).get(code, code))
+
+    @property
     def is_pdf(self) -> bool:
         return self.document.content_type == "application/pdf"
 
