@@ -75,7 +75,14 @@ def viewer_context(user: Any, verification: Verification) -> dict[str, Any]:
     rows = verification.documents.select_related("reviewed_by").order_by("-created_at")
     order = list(Document.Kind.values)  # front, back, selfie; the newest first in each
     ordered = sorted(rows, key=lambda document: order.index(document.kind))
-    refusals = document_review.reupload_refusals(verification)
+    configured = verification.provider in registry.known()
+    # A provider no longer configured: its files stay readable, nothing can be asked of it.
+    gone = _("%s is no longer a configured provider.") % verification.provider
+    refusals = (
+        document_review.reupload_refusals(verification)
+        if configured
+        else dict.fromkeys(Document.Kind.values, gone)
+    )
     shown = [_shown(document, pictures=pictures, refusals=refusals) for document in ordered]
     selfies = [item for item in shown if item.is_picture and item.document.kind == "selfie"]
     others = [item for item in shown if item.is_picture and item.document.kind != "selfie"]
