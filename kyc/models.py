@@ -293,6 +293,12 @@ class Document(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         REJECTED = "rejected", _("Refused")
 
+    class Review(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted by our team")
+        REJECTED = "rejected", _("Refused by our team")
+        REUPLOAD = "reupload", _("New upload asked of the applicant")
+        REPLACED = "replaced", _("Replaced by the applicant's new upload")
+
     verification = models.ForeignKey(
         Verification, on_delete=models.CASCADE, related_name="documents"
     )
@@ -312,9 +318,24 @@ class Document(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField(null=True, blank=True)
+    # Our team's review of this file (kyc/services/document_review.py), beside the check above
+    # and the provider's decision: accepted, refused, or a new upload asked of the applicant.
+    review_state = models.CharField(
+        max_length=10, choices=Review.choices, blank=True, default="", db_default=""
+    )
+    review_reason = models.CharField(max_length=30, blank=True, default="", db_default="")
+    review_note = models.TextField(blank=True, default="", db_default="")  # for staff only
+    review_message = models.TextField(blank=True, default="", db_default="")  # the applicant's
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [
+            ("review_document", _("Can accept, refuse or ask again for an uploaded document")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_state_display()})"

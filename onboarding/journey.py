@@ -41,6 +41,7 @@ from kyc.providers.registry import capabilities, get_provider
 from kyc.services.banks import banking_provider
 from kyc.services.corrections import fix_kind, fixable, may_hand_off
 from kyc.services.customers import routing_frozen, verification_form_spec
+from kyc.services.document_review import applicant_reason, open_reupload
 from kyc.services.staff import latest_kyc_data
 from kyc.services.submissions import ACTIVE
 from kyc.services.wording import (
@@ -236,6 +237,12 @@ class Progress:
     refused: str = ""  # the provider's refusal of the last submission, when there is one
     banks: list[BankAccount] = field(default_factory=list)
     documents: list[ProviderDocument] = field(default_factory=list)
+    # The one file our team asked to be uploaded again (kyc/services/document_review.py).
+    reupload: Document | None = None
+
+    @property
+    def reupload_reason(self) -> str:
+        return applicant_reason(self.reupload) if self.reupload else ""
 
     @property
     def key(self) -> str:
@@ -245,6 +252,7 @@ class Progress:
         parts.append(json.dumps(v.action, sort_keys=True))
         parts += [f"{bank.pk}:{bank.status}" for bank in self.banks]
         parts += [f"{d.pk}:{d.status}:{d.revision}" for d in self.documents]
+        parts.append(f"reupload:{self.reupload.pk}" if self.reupload else "")
         # The stage, then a digest: the page carries it, and it must not spell out a
         # reason (a screening one, say).
         digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
@@ -326,6 +334,8 @@ def progress_of(verification: Verification) -> Progress:
     progress = Progress(stage=stage, verification=verification, refused=refused)
     if stage in {"fix", "team", "restart"}:
         progress.fix = fix_kind(verification)
+    if stage == "fix":
+        progress.reupload = open_reupload(verification)
     if capabilities(verification.provider).per_document_review:
         progress.documents = current_documents(verification)
     if stage == "verified" and progress.banking:

@@ -12,6 +12,7 @@ from onboarding.views import (
     phone,
     profile,
     questions,
+    reupload,
     start,
     status,
     uploads,
@@ -41,6 +42,7 @@ urlpatterns = [
     path("status/", status.status, name="status"),
     path("status/live/", status.status_live, name="status_live"),
     path("fix/", fix.fix, name="fix"),
+    path("fix/document/", reupload.reupload, name="reupload"),
     path("bank/", bank.bank, name="bank"),
     path("bank/live/", bank.bank_live, name="bank_live"),
 ]

@@ -45,6 +45,7 @@ from kyc.admin.display import (
     document_previews,
     kyc_data_table,
 )
+from kyc.admin.document_viewer import viewer_urls
 from kyc.admin.duplicates import (
     IDENTITY_SEARCH_HELP,
     DuplicatesFilter,
@@ -418,6 +419,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
                 wrap(self.document_review_view),
                 name="kyc_verification_document_review",
             ),
+            *viewer_urls(self),
             *super().get_urls(),
         ]
 

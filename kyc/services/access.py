@@ -35,6 +35,22 @@ def access_record_view(
     )
 
 
+def access_record_documents_viewed(
+    *, verification: Verification, actor: Any, documents: Iterable[Document]
+) -> AuditEvent:
+    """A staff member opened the document viewer with the pictures shown (unmasked)."""
+    shown = [f"#{d.pk}" for d in documents if d.state == Document.State.ACCEPTED]
+    return audit_record(
+        verification=verification,
+        action="documents_viewed",
+        source="staff",
+        actor=actor,
+        from_status=verification.status,
+        to_status=verification.status,
+        note=f"document viewer: {', '.join(shown)}" if shown else "document viewer: no picture",
+    )
+
+
 def access_record_export(*, actor: Any, unmasked: bool, filters: Mapping[str, str]) -> AuditEvent:
     """A staff member downloaded the verification list as CSV (of no single verification)."""
     shown = [

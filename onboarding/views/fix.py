@@ -16,6 +16,7 @@ from kyc.models import FixKind, Status, Verification
 from kyc.providers.errors import InvalidResponseError, ProviderError
 from kyc.providers.registry import get_provider
 from kyc.services.corrections import UPDATE_KINDS, fix_kind
+from kyc.services.document_review import open_reupload
 from kyc.services.submissions import SubmissionRefused, submission_create
 from onboarding.forms import (
     AdditionalInfoFixForm,
@@ -57,6 +58,8 @@ def fix(request: HttpRequest) -> HttpResponse:
         return redirect("onboarding:status")
     if active_submission(verification):
         return redirect("onboarding:status")  # the correction is on its way
+    if open_reupload(verification) is not None:
+        return redirect("onboarding:reupload")  # our team asked for one file only
     kind = fix_kind(verification)
     base = {"verification": verification, "fix": kind, **support_context(verification)}
     if kind not in FORMS_FOR or verification.corrections_left == 0:

@@ -23,6 +23,7 @@ ACTION_CODENAMES = {
     "reroute_verification",  # migration 0007
     "review_provider_document",  # migration 0008
     "client_override",  # migration 0009
+    "review_document",  # migration 0015 (document review)
 }
 
 
