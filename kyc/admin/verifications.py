@@ -34,8 +34,9 @@ from kyc.admin.actions import (
     reroute_targets,
     run_detail_action,
     run_document_review,
+    without_futile_actions,
 )
-from kyc.admin.base import ReadOnly, ReadOnlyInline, transition_text
+from kyc.admin.base import GuardedActions, ReadOnly, ReadOnlyInline, staff_name, transition_text
 from kyc.admin.changelist import VerificationChangeList
 from kyc.admin.dashboard import dashboard, period
 from kyc.admin.display import (
@@ -53,6 +54,8 @@ from kyc.admin.filters import (
     ProviderFilter,
     StuckFilter,
 )
+from kyc.admin.history import AuditTrailHistory
+from kyc.admin.pending import still_to_do
 from kyc.models import (
     AuditEvent,
     BankAccount,
@@ -64,7 +67,6 @@ from kyc.models import (
 )
 from kyc.providers.registry import capabilities, known
 from kyc.services.access import access_record_export, access_record_view
-from kyc.services.corrections import fix_kind
 from kyc.services.staff import NOTE_MAX_LENGTH, latest_kyc_data
 
 REFERENCE_SEARCH = re.compile(r"KYC-([0-9a-f]{8})", re.IGNORECASE)
@@ -86,11 +88,15 @@ _CAPABILITY_WORDS = (
 # --- inlines of the verification page ------------------------------------------------------
 class SubmissionInline(ReadOnlyInline):
     model = Submission
-    fields = ("created_at", "kind", "state", "attempts", "last_error", "created_by", "sent_at")
+    fields = ("created_at", "kind", "state", "attempts", "last_error", "created_by_name", "sent_at")
     verbose_name_plural = gettext_lazy("Submissions (the data itself is under KYC data)")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
         return super().get_queryset(request).select_related("created_by")
+
+    @admin.display(description=gettext_lazy("Created by"))
+    def created_by_name(self, obj: Submission) -> str:
+        return staff_name(obj.created_by)
 
 
 class ProviderCallInline(ReadOnlyInline):
@@ -114,11 +120,15 @@ class WebhookEventInline(ReadOnlyInline):
 
 class AuditEventInline(ReadOnlyInline):
     model = AuditEvent
-    fields = ("created_at", "actor", "source", "action", "transition", "note")
+    fields = ("created_at", "actor_name", "source", "action", "transition", "note")
     verbose_name_plural = gettext_lazy("Audit trail")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=gettext_lazy("Staff member"))
+    def actor_name(self, obj: AuditEvent) -> str:
+        return staff_name(obj.actor)
 
     @admin.display(description=gettext_lazy("From → to"))
     def transition(self, obj: AuditEvent) -> str:
@@ -144,7 +154,7 @@ class BankAccountInline(ReadOnlyInline):
 
 # --- verifications -------------------------------------------------------------------------
 @admin.register(Verification)
-class VerificationAdmin(ReadOnly, VerificationBase):
+class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, VerificationBase):
     list_display = (
         "full_name",
         "email",
@@ -191,6 +201,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         BankAccountInline,
     )
     readonly_fields = (
+        "account",
         "status_badge",
         "capabilities_shown",
         "attempts",
@@ -254,7 +265,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
                         "nationality",
                         "non_resident",
                         "residence_country",
-                        "user",
+                        "account",
                         "created_at",
                     )
                 },
@@ -296,7 +307,14 @@ class VerificationAdmin(ReadOnly, VerificationBase):
             (_("Documents"), {"fields": (documents_field,)}),
         ]
 
+    def history_verification_id(self, obj: Verification) -> int:
+        return obj.pk
+
     # --- columns and fields ----------------------------------------------------------------
+    @admin.display(description=gettext_lazy("Account"))
+    def account(self, obj: Verification) -> str:
+        return staff_name(obj.user)  # the applicant's login, without a link to the auth app
+
     @admin.display(description=gettext_lazy("Status"), ordering="status")
     def status_badge(self, obj: Verification) -> SafeString:
         shown = badge(obj.status, obj.get_status_display())
@@ -341,9 +359,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
 
     @admin.display(description=gettext_lazy("What the user must fix"))
     def fix_needed(self, obj: Verification) -> str:
-        if obj.status != Status.FAILED or obj.provider not in known():
-            return "—"
-        return str(fix_kind(obj).label)
+        return still_to_do(obj)
 
     @admin.display(description=gettext_lazy("Latest KYC data (identity numbers masked)"))
     def kyc_data(self, obj: Verification) -> SafeString:
@@ -360,6 +376,9 @@ class VerificationAdmin(ReadOnly, VerificationBase):
     @admin.display(description=gettext_lazy("Document and selfie (no preview: masked data)"))
     def documents_listed(self, obj: Verification) -> SafeString:
         return document_previews(obj.documents.all(), previews=False)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        return without_futile_actions(super().get_actions(request), request.GET)
 
     # --- permissions of the list actions ---------------------------------------------------
     def _may(self, request: HttpRequest, codename: str) -> bool:
