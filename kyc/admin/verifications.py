@@ -55,6 +55,7 @@ from kyc.admin.filters import (
     StuckFilter,
 )
 from kyc.admin.history import AuditTrailHistory
+from kyc.admin.layout import cut
 from kyc.admin.pending import still_to_do
 from kyc.models import (
     AuditEvent,
@@ -75,6 +76,13 @@ if TYPE_CHECKING:  # the admin classes are generic only in the type stubs
     VerificationBase = admin.ModelAdmin[Verification]
 else:
     VerificationBase = admin.ModelAdmin
+
+
+def _field_name(name: str) -> Any:
+    # The model field's own name (its msgid is Django's, already translated).
+    field = Verification._meta.get_field(name)
+    return getattr(field, "verbose_name", name)
+
 
 _CAPABILITY_WORDS = (
     ("banking", gettext_lazy("verifies bank accounts")),
@@ -156,12 +164,12 @@ class BankAccountInline(ReadOnlyInline):
 @admin.register(Verification)
 class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, VerificationBase):
     list_display = (
-        "full_name",
-        "email",
+        "name_shown",
+        "email_shown",
         "provider",
         "status_badge",
         "failure_reason",
-        "provider_reason",
+        "provider_reason_shown",
         "attempts",
         "submitted_at",
         "time_in_status",
@@ -314,6 +322,19 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
     @admin.display(description=gettext_lazy("Account"))
     def account(self, obj: Verification) -> str:
         return staff_name(obj.user)  # the applicant's login, without a link to the auth app
+
+    # Cut short in the list, whole in their title (kyc/admin/layout.py).
+    @admin.display(description=_field_name("full_name"), ordering="full_name")
+    def name_shown(self, obj: Verification) -> SafeString | str:
+        return cut(obj.full_name)
+
+    @admin.display(description=_field_name("email"), ordering="email")
+    def email_shown(self, obj: Verification) -> SafeString | str:
+        return cut(obj.email)
+
+    @admin.display(description=_field_name("provider_reason"), ordering="provider_reason")
+    def provider_reason_shown(self, obj: Verification) -> SafeString | str:
+        return cut(obj.provider_reason)
 
     @admin.display(description=gettext_lazy("Status"), ordering="status")
     def status_badge(self, obj: Verification) -> SafeString:
