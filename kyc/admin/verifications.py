@@ -79,7 +79,7 @@ else:
 
 
 def _field_name(name: str) -> Any:
-    # The model field's own name (its msgid is Django's, already translated).
+    # The header the field had before: its own verbose name.
     field = Verification._meta.get_field(name)
     return getattr(field, "verbose_name", name)
 
