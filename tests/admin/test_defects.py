@@ -632,3 +632,15 @@ def test_an_action_not_offered_for_this_list_is_refused_aloud(officer_client):
     assert shown_messages(response) == ["This action cannot be run here, or not by you."]
     verification.refresh_from_db()
     assert verification.provider_downgrade == {"status": "UNVERIFIED"}
+
+
+def test_a_viewer_forging_a_webhook_reprocess_is_told_it_is_refused(viewer_client):
+    event = WebhookEvent.objects.create(provider="dollarpe", state=WebhookEvent.State.FAILED)
+    response = viewer_client.post(
+        reverse("admin:kyc_webhookevent_changelist"),
+        {"action": "reprocess_selected", "_selected_action": [event.pk], "index": 0},
+    )
+    assert shown_messages(response) == ["This action cannot be run here, or not by you."]
+    event.refresh_from_db()
+    assert event.state == WebhookEvent.State.FAILED
+    assert event.attempts == 0
