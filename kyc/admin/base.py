@@ -49,9 +49,9 @@ class GuardedActions:
         return super().changelist_view(request, extra_context)  # type: ignore[misc]
 
 
-def staff_name(user: Any) -> str:
-    """Who acted, as text: a link to the user's admin page would answer staff without the
-    auth app's permissions with a 403."""
+def username_of(user: Any) -> str:
+    """A user (a staff member, an applicant) as text: a link to their admin page would
+    answer staff without the auth app's permissions with a 403."""
     return user.get_username() if user is not None else "—"
 
 

@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kyc.admin.base import GuardedActions, ReadOnly, staff_name, transition_text, verification_link
+from kyc.admin.base import GuardedActions, ReadOnly, transition_text, username_of, verification_link
 from kyc.admin.filters import EstimatedCountPaginator, distinct_values
 from kyc.admin.history import AuditTrailHistory, VerificationTrailFilter
 from kyc.models import AuditEvent, ProviderCall
@@ -163,7 +163,7 @@ class AuditEventAdmin(AuditTrailHistory, GuardedActions, ReadOnly, AuditEventBas
 
     @admin.display(description=gettext_lazy("Staff member"), ordering="actor")
     def actor_name(self, obj: AuditEvent) -> str:
-        return staff_name(obj.actor)
+        return username_of(obj.actor)
 
     @admin.display(description=gettext_lazy("Verification"))
     def verification_name(self, obj: AuditEvent) -> SafeString | str:

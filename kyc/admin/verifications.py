@@ -36,7 +36,7 @@ from kyc.admin.actions import (
     run_document_review,
     without_futile_actions,
 )
-from kyc.admin.base import GuardedActions, ReadOnly, ReadOnlyInline, staff_name, transition_text
+from kyc.admin.base import GuardedActions, ReadOnly, ReadOnlyInline, transition_text, username_of
 from kyc.admin.changelist import VerificationChangeList
 from kyc.admin.dashboard import dashboard, period
 from kyc.admin.display import (
@@ -104,7 +104,7 @@ class SubmissionInline(ReadOnlyInline):
 
     @admin.display(description=gettext_lazy("Created by"))
     def created_by_name(self, obj: Submission) -> str:
-        return staff_name(obj.created_by)
+        return username_of(obj.created_by)
 
 
 class ProviderCallInline(ReadOnlyInline):
@@ -136,7 +136,7 @@ class AuditEventInline(ReadOnlyInline):
 
     @admin.display(description=gettext_lazy("Staff member"))
     def actor_name(self, obj: AuditEvent) -> str:
-        return staff_name(obj.actor)
+        return username_of(obj.actor)
 
     @admin.display(description=gettext_lazy("From → to"))
     def transition(self, obj: AuditEvent) -> str:
@@ -321,7 +321,7 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
     # --- columns and fields ----------------------------------------------------------------
     @admin.display(description=gettext_lazy("Account"))
     def account(self, obj: Verification) -> str:
-        return staff_name(obj.user)  # the applicant's login, without a link to the auth app
+        return username_of(obj.user)  # the applicant's login, without a link to the auth app
 
     # Cut short in the list, whole in their title (kyc/admin/layout.py).
     @admin.display(description=_field_name("full_name"), ordering="full_name")
