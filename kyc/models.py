@@ -569,6 +569,9 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["verification", "-created_at"], name="kyc_audit_verification"),
             models.Index(fields=["-created_at"], name="kyc_audit_created"),
+            # The audit list's filters by staff member and by action (kyc/admin/logs.py).
+            models.Index(fields=["actor", "-created_at"], name="kyc_audit_actor"),
+            models.Index(fields=["action", "-created_at"], name="kyc_audit_action"),
         ]
 
     def __str__(self) -> str:

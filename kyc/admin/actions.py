@@ -22,12 +22,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from kyc.models import ProviderDocument, Verification
+from kyc.models import ProviderDocument, Status, Submission, Verification
 from kyc.providers import registry
 from kyc.providers.interface import DocumentReviewProvider
-from kyc.services import staff
+from kyc.services import customer_retry, staff
+from kyc.services.corrections import fixable
 from kyc.services.customers import routing_frozen
 from kyc.services.staff import StaffActionRefused, StaffResult
+from kyc.services.submissions import submission_allowed
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -57,6 +59,8 @@ class DetailAction:
     form_template: str = ""
     # Whether it applies to this verification at all (what its provider can do, say).
     applies: Callable[[Verification], bool] = lambda verification: True
+    # Whether it can work in the verification's state now: the button is offered only then.
+    possible: Callable[[Verification], bool] = lambda verification: True
 
     @property
     def confirm(self) -> bool:
@@ -79,6 +83,40 @@ def can_force(verification: Verification) -> bool:
 def in_app(verification: Verification) -> bool:
     """Our pages collected the data: there is a stored submission to send again."""
     return registry.capabilities(verification.provider).collection == "in_app"
+
+
+# What each button needs of the verification's state: the checks its service makes before
+# it calls anyone, so a button is offered only where it can work (the table of cases is in
+# tests/admin/test_defects.py). A POST past them still reaches the service, which refuses.
+def has_customer(verification: Verification) -> bool:
+    return bool(verification.provider_customer_id)
+
+
+def reset_possible(verification: Verification) -> bool:
+    return has_customer(verification) and verification.status != Status.UNVERIFIED
+
+
+def override_possible(verification: Verification) -> bool:
+    return verification.status != Status.VERIFIED
+
+
+def retry_possible(verification: Verification) -> bool:
+    """The latest submission is one staff_retry_submission sends again: refused by the
+    provider (and a new one could be made now), queued, or stuck in sending."""
+    latest = verification.submissions.order_by("-created_at").first()
+    if latest is None:
+        return False
+    if latest.state == Submission.State.REJECTED:
+        return submission_allowed(verification, latest.kind, staff=True)
+    return staff.requeueable(latest)
+
+
+def resubmission_request_possible(verification: Verification) -> bool:
+    return fixable(verification)
+
+
+def resubmit_possible(verification: Verification) -> bool:
+    return not staff.resubmit_plan(verification).refusal
 
 
 def reroute_targets(verification: Verification) -> list[tuple[str, str]]:
@@ -180,6 +218,26 @@ DETAIL_ACTIONS = {
             gettext_lazy("Refresh status from the provider"),
             "refresh_verification",
             lambda request, v: staff.staff_refresh(verification_id=v.pk, actor=request.user),
+            possible=has_customer,
+        ),
+        DetailAction(
+            "retry_customer",
+            gettext_lazy("Ask the provider again to create the customer"),
+            "retry_submission",
+            lambda request, v: customer_retry.staff_retry_customer(
+                verification_id=v.pk, actor=request.user
+            ),
+            possible=customer_retry.profile_refused,
+        ),
+        DetailAction(
+            "request_profile_correction",
+            gettext_lazy("Ask the user to correct the profile"),
+            "request_resubmission",
+            lambda request, v: customer_retry.staff_request_profile_correction(
+                verification_id=v.pk, actor=request.user, note=_note(request)
+            ),
+            takes_note=True,
+            possible=customer_retry.profile_refused,
         ),
         DetailAction(
             "retry",
@@ -189,6 +247,7 @@ DETAIL_ACTIONS = {
                 verification_id=v.pk, actor=request.user
             ),
             applies=in_app,
+            possible=retry_possible,
         ),
         DetailAction(
             "request_resubmission",
@@ -199,6 +258,7 @@ DETAIL_ACTIONS = {
             ),
             takes_note=True,
             applies=in_app,
+            possible=resubmission_request_possible,
         ),
         DetailAction(
             "resubmit",
@@ -207,6 +267,7 @@ DETAIL_ACTIONS = {
             lambda request, v: staff.staff_resubmit(verification_id=v.pk, actor=request.user),
             confirmation=resubmit_confirmation,
             applies=in_app,
+            possible=resubmit_possible,
         ),
         DetailAction(
             "reset",
@@ -218,6 +279,7 @@ DETAIL_ACTIONS = {
             takes_note=True,
             confirmation=reset_confirmation,
             applies=can_reset,
+            possible=reset_possible,
         ),
         DetailAction(
             "force_outcome",
@@ -227,6 +289,7 @@ DETAIL_ACTIONS = {
                 verification_id=v.pk, actor=request.user, outcome=request.POST.get("outcome", "")
             ),
             applies=can_force,
+            possible=has_customer,
         ),
         DetailAction(
             "reroute",
@@ -251,6 +314,7 @@ DETAIL_ACTIONS = {
             ),
             form_template="admin/kyc/verification/client_override.html",
             applies=can_override,
+            possible=override_possible,
         ),
         DetailAction(
             "add_note",
@@ -270,7 +334,12 @@ def offered(action: DetailAction, user: Any, verification: Verification) -> bool
 
 
 def offered_actions(user: Any, verification: Verification) -> list[DetailAction]:
-    return [action for action in DETAIL_ACTIONS.values() if offered(action, user, verification)]
+    """The buttons of the verification page: permitted, applicable, and possible now."""
+    return [
+        action
+        for action in DETAIL_ACTIONS.values()
+        if offered(action, user, verification) and action.possible(verification)
+    ]
 
 
 def report(request: HttpRequest, result: StaffResult) -> None:
@@ -549,3 +618,20 @@ LIST_ACTIONS = [
     accept_downgrade_selected,
     dismiss_downgrade_selected,
 ]
+
+# List actions that can work only on some rows: offered where the list shows such rows (by
+# its filters), so an officer is not offered what would fail on every row selected.
+DOWNGRADE_ACTIONS = ("accept_downgrade_selected", "dismiss_downgrade_selected")
+FAILED_ONLY_ACTIONS = ("request_resubmission_selected", "resubmit_selected")
+
+
+def without_futile_actions(actions: dict[str, Any], query: Any) -> dict[str, Any]:
+    status = query.get("status__exact")
+    futile: list[str] = []
+    if query.get("downgrade") != "reported":
+        futile += DOWNGRADE_ACTIONS
+    if status is not None and status != Status.FAILED:
+        futile += FAILED_ONLY_ACTIONS
+    if status == Status.UNVERIFIED:
+        futile.append("reset_selected")
+    return {name: action for name, action in actions.items() if name not in futile}

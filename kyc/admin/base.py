@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from kyc.models import AuditEvent, Verification
 
@@ -29,6 +30,29 @@ class ReadOnly:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class GuardedActions:
+    """A list action posted by someone who may not run it (a forged form, a page left open
+    while a role changed) is refused aloud. Django's changelist would only show the list
+    again, as if nothing had been asked."""
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        name = request.POST.get("action") if request.method == "POST" else None
+        if name and "_save" not in request.POST:
+            allowed = self.get_actions(request)  # type: ignore[attr-defined]
+            if name not in allowed:
+                messages.error(request, _("This action cannot be run here, or not by you."))
+                return HttpResponseRedirect(request.get_full_path())
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]
+
+
+def username_of(user: Any) -> str:
+    """A user (a staff member, an applicant) as text: a link to their admin page would
+    answer staff without the auth app's permissions with a 403."""
+    return user.get_username() if user is not None else "—"
 
 
 class ReadOnlyInline(ReadOnly, InlineBase):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kyc.models import FailureReason, Status
+from kyc.providers import registry
 
 # Below this many rows an exact count is cheap, and an estimate would look wrong.
 EXACT_COUNT_BELOW = 100_000
@@ -100,17 +101,30 @@ class FailureReasonFilter(_ValuesFilter):
     column = "failure_reason"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        labels = dict(FailureReason.choices)
-        return [
-            (value, str(labels.get(value, value)))
-            for value, _ in super().lookups(request, model_admin)
-        ]
+        return [(value, reason_label(value)) for value, _ in super().lookups(request, model_admin)]
+
+
+def reason_label(code: str) -> str:
+    """A failure reason in words; a code that is no neutral reason (a row older than the
+    neutral reasons, say) in words too, never the bare code."""
+    label = dict(FailureReason.choices).get(code)
+    if label is not None:
+        return str(label)
+    words = code.replace("_", " ").replace("-", " ").strip().lower().capitalize()
+    return str(_("Other: %(words)s")) % {"words": words}
 
 
 class ProviderFilter(_ValuesFilter):
     title = _("provider")
     parameter_name = "provider"
     column = "provider"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        configured = registry.known()
+        return [
+            (value, str(registry.get_provider(value).label) if value in configured else value)
+            for value, _ in super().lookups(request, model_admin)
+        ]
 
 
 def stuck_before() -> Any:

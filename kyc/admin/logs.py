@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -13,8 +14,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kyc.admin.base import ReadOnly, transition_text, verification_link
-from kyc.admin.filters import EstimatedCountPaginator
+from kyc.admin.base import GuardedActions, ReadOnly, transition_text, username_of, verification_link
+from kyc.admin.filters import EstimatedCountPaginator, distinct_values
+from kyc.admin.history import AuditTrailHistory, VerificationTrailFilter
 from kyc.models import AuditEvent, ProviderCall
 
 if TYPE_CHECKING:
@@ -40,8 +42,42 @@ class FailedCallFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ActorFilter(admin.SimpleListFilter):
+    """Who did it: the staff members (a short list), served by the index kyc_audit_actor."""
+
+    title = gettext_lazy("staff member")
+    parameter_name = "actor"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        staff = get_user_model().objects.filter(is_staff=True).order_by("username")
+        chosen = [("none", _("Nobody (the user, the provider or the system)"))]
+        return chosen + [(str(pk), name) for pk, name in staff.values_list("pk", "username")[:200]]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        value = self.value()
+        if value is None:
+            return queryset
+        if value == "none":
+            return queryset.filter(actor__isnull=True)
+        return queryset.filter(actor_id=int(value)) if value.isdigit() else queryset.none()
+
+
+class ActionFilter(admin.SimpleListFilter):
+    """What was done: the distinct actions by a loose scan of the index kyc_audit_action."""
+
+    title = gettext_lazy("action")
+    parameter_name = "audit_action"  # "action" is the list actions' own form field
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [(value, value) for value in distinct_values(AuditEvent, "action")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        value = self.value()
+        return queryset if value is None else queryset.filter(action=value)
+
+
 @admin.register(ProviderCall)
-class ProviderCallAdmin(ReadOnly, ProviderCallBase):
+class ProviderCallAdmin(AuditTrailHistory, GuardedActions, ReadOnly, ProviderCallBase):
     list_display = (
         "created_at",
         "provider",
@@ -82,21 +118,34 @@ class ProviderCallAdmin(ReadOnly, ProviderCallBase):
 
     @admin.display(description=gettext_lazy("Request body (redacted when recorded)"))
     def request_shown(self, obj: ProviderCall) -> SafeString:
-        return format_html("<pre>{}</pre>", json.dumps(obj.request_body, indent=2))
+        return format_html(
+            "<pre>{}</pre>", json.dumps(obj.request_body, indent=2, ensure_ascii=False)
+        )
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnly, AuditEventBase):
+class AuditEventAdmin(AuditTrailHistory, GuardedActions, ReadOnly, AuditEventBase):
     list_display = (
         "created_at",
         "verification_name",
         "source",
         "action",
         "transition",
-        "actor",
+        "actor_name",
         "note",
     )
-    list_filter = ("source",)
+    # Each served by an index: (actor, created_at), (action, created_at), created_at, and
+    # (verification, created_at) for one verification's trail (its History link).
+    list_filter = (
+        VerificationTrailFilter,
+        ActorFilter,
+        ActionFilter,
+        "source",
+        ("created_at", admin.DateFieldListFilter),
+    )
+    # The note's trigram index (migration 0015) serves the "any part" search.
+    search_fields = ("note",)
+    search_help_text = gettext_lazy("Any part of the note.")
     list_select_related = ("verification", "actor")
     ordering = ("-created_at", "-id")
     show_full_result_count = False
@@ -105,12 +154,16 @@ class AuditEventAdmin(ReadOnly, AuditEventBase):
         "created_at",
         "verification_name",
         "source",
-        "actor",
+        "actor_name",
         "action",
         "transition",
         "note",
     )
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("Staff member"), ordering="actor")
+    def actor_name(self, obj: AuditEvent) -> str:
+        return username_of(obj.actor)
 
     @admin.display(description=gettext_lazy("Verification"))
     def verification_name(self, obj: AuditEvent) -> SafeString | str:

@@ -35,8 +35,9 @@ from kyc.admin.actions import (
     reroute_targets,
     run_detail_action,
     run_document_review,
+    without_futile_actions,
 )
-from kyc.admin.base import ReadOnly, ReadOnlyInline, transition_text
+from kyc.admin.base import GuardedActions, ReadOnly, ReadOnlyInline, transition_text, username_of
 from kyc.admin.changelist import VerificationChangeList
 from kyc.admin.dashboard import dashboard, period
 from kyc.admin.display import (
@@ -61,6 +62,9 @@ from kyc.admin.filters import (
     ProviderFilter,
     StuckFilter,
 )
+from kyc.admin.history import AuditTrailHistory
+from kyc.admin.layout import cut
+from kyc.admin.pending import still_to_do
 from kyc.models import (
     AuditEvent,
     BankAccount,
@@ -72,7 +76,6 @@ from kyc.models import (
 )
 from kyc.providers.registry import capabilities, known
 from kyc.services.access import access_record_export, access_record_view
-from kyc.services.corrections import fix_kind
 from kyc.services.staff import NOTE_MAX_LENGTH, latest_kyc_data
 
 REFERENCE_SEARCH = re.compile(r"KYC-([0-9a-f]{8})", re.IGNORECASE)
@@ -81,6 +84,13 @@ if TYPE_CHECKING:  # the admin classes are generic only in the type stubs
     VerificationBase = admin.ModelAdmin[Verification]
 else:
     VerificationBase = admin.ModelAdmin
+
+
+def _field_name(name: str) -> Any:
+    # The header the field had before: its own verbose name.
+    field = Verification._meta.get_field(name)
+    return getattr(field, "verbose_name", name)
+
 
 _CAPABILITY_WORDS = (
     ("banking", gettext_lazy("verifies bank accounts")),
@@ -94,11 +104,15 @@ _CAPABILITY_WORDS = (
 # --- inlines of the verification page ------------------------------------------------------
 class SubmissionInline(ReadOnlyInline):
     model = Submission
-    fields = ("created_at", "kind", "state", "attempts", "last_error", "created_by", "sent_at")
+    fields = ("created_at", "kind", "state", "attempts", "last_error", "created_by_name", "sent_at")
     verbose_name_plural = gettext_lazy("Submissions (the data itself is under KYC data)")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Submission]:
         return super().get_queryset(request).select_related("created_by")
+
+    @admin.display(description=gettext_lazy("Created by"))
+    def created_by_name(self, obj: Submission) -> str:
+        return username_of(obj.created_by)
 
 
 class ProviderCallInline(ReadOnlyInline):
@@ -122,11 +136,15 @@ class WebhookEventInline(ReadOnlyInline):
 
 class AuditEventInline(ReadOnlyInline):
     model = AuditEvent
-    fields = ("created_at", "actor", "source", "action", "transition", "note")
+    fields = ("created_at", "actor_name", "source", "action", "transition", "note")
     verbose_name_plural = gettext_lazy("Audit trail")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=gettext_lazy("Staff member"))
+    def actor_name(self, obj: AuditEvent) -> str:
+        return username_of(obj.actor)
 
     @admin.display(description=gettext_lazy("From → to"))
     def transition(self, obj: AuditEvent) -> str:
@@ -152,14 +170,14 @@ class BankAccountInline(ReadOnlyInline):
 
 # --- verifications -------------------------------------------------------------------------
 @admin.register(Verification)
-class VerificationAdmin(ReadOnly, VerificationBase):
+class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, VerificationBase):
     list_display = (
-        "full_name",
-        "email",
+        "name_shown",
+        "email_shown",
         "provider",
         "status_badge",
         "failure_reason",
-        "provider_reason",
+        "provider_reason_shown",
         "attempts",
         "submitted_at",
         "time_in_status",
@@ -204,6 +222,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         BankAccountInline,
     )
     readonly_fields = (
+        "account",
         "status_badge",
         "capabilities_shown",
         "attempts",
@@ -272,7 +291,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
                         "nationality",
                         "non_resident",
                         "residence_country",
-                        "user",
+                        "account",
                         "created_at",
                     )
                 },
@@ -315,7 +334,27 @@ class VerificationAdmin(ReadOnly, VerificationBase):
             (_("Shared identity data"), {"fields": ("duplicates_shown",)}),
         ]
 
+    def history_verification_id(self, obj: Verification) -> int:
+        return obj.pk
+
     # --- columns and fields ----------------------------------------------------------------
+    @admin.display(description=gettext_lazy("Account"))
+    def account(self, obj: Verification) -> str:
+        return username_of(obj.user)  # the applicant's login, without a link to the auth app
+
+    # Cut short in the list, whole in their title (kyc/admin/layout.py).
+    @admin.display(description=_field_name("full_name"), ordering="full_name")
+    def name_shown(self, obj: Verification) -> SafeString | str:
+        return cut(obj.full_name)
+
+    @admin.display(description=_field_name("email"), ordering="email")
+    def email_shown(self, obj: Verification) -> SafeString | str:
+        return cut(obj.email)
+
+    @admin.display(description=_field_name("provider_reason"), ordering="provider_reason")
+    def provider_reason_shown(self, obj: Verification) -> SafeString | str:
+        return cut(obj.provider_reason)
+
     @admin.display(description=gettext_lazy("Status"), ordering="status")
     def status_badge(self, obj: Verification) -> SafeString:
         shown = badge(obj.status, obj.get_status_display())
@@ -360,9 +399,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
 
     @admin.display(description=gettext_lazy("What the user must fix"))
     def fix_needed(self, obj: Verification) -> str:
-        if obj.status != Status.FAILED or obj.provider not in known():
-            return "—"
-        return str(fix_kind(obj).label)
+        return still_to_do(obj)
 
     @admin.display(description=gettext_lazy("Latest KYC data (identity numbers masked)"))
     def kyc_data(self, obj: Verification) -> SafeString:
@@ -383,6 +420,9 @@ class VerificationAdmin(ReadOnly, VerificationBase):
     @admin.display(description=gettext_lazy("Other applicants with the same numbers"))
     def duplicates_shown(self, obj: Verification) -> SafeString:
         return duplicates_html(obj)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        return without_futile_actions(super().get_actions(request), request.GET)
 
     # --- permissions of the list actions ---------------------------------------------------
     def _may(self, request: HttpRequest, codename: str) -> bool:

@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kyc.admin.actions import MAX_BULK
-from kyc.admin.base import ReadOnly, verification_link
+from kyc.admin.base import GuardedActions, ReadOnly, verification_link
 from kyc.admin.display import badge, mask
 from kyc.admin.filters import EstimatedCountPaginator
+from kyc.admin.history import AuditTrailHistory
 from kyc.models import WebhookEvent
 from kyc.providers.redaction import strip_query
 from kyc.providers.registry import get_provider, known
@@ -40,7 +41,7 @@ def _provider_secrets(name: str) -> frozenset[str]:
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(ReadOnly, WebhookEventBase):
+class WebhookEventAdmin(AuditTrailHistory, GuardedActions, ReadOnly, WebhookEventBase):
     list_display = (
         "received_at",
         "provider",
@@ -102,14 +103,21 @@ class WebhookEventAdmin(ReadOnly, WebhookEventBase):
             name: mask(value) if name.lower() in secret else value
             for name, value in (obj.headers or {}).items()
         }
-        return format_html("<pre>{}</pre>", json.dumps(headers, indent=2, sort_keys=True))
+        return format_html(
+            "<pre>{}</pre>", json.dumps(headers, indent=2, sort_keys=True, ensure_ascii=False)
+        )
 
     @admin.display(description=gettext_lazy("Raw body"))
     def body_shown(self, obj: WebhookEvent) -> SafeString:
         try:
             # Links lose their query: a provider's signed link (a document gatherer's
             # session token, say) is not for staff to open.
-            text = json.dumps(_links_without_query(json.loads(obj.body)), indent=2, sort_keys=True)
+            text = json.dumps(
+                _links_without_query(json.loads(obj.body)),
+                indent=2,
+                sort_keys=True,
+                ensure_ascii=False,
+            )
         except ValueError:
             text = obj.body
         return format_html('<pre class="kyc-raw">{}</pre>', text)

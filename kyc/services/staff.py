@@ -136,13 +136,19 @@ def staff_retry_submission(
         return _retry_rejected(submission, actor)
     if submission.state == Submission.State.QUEUED:
         return _requeue(submission, actor, Submission.State.QUEUED)
-    # Claimed by a worker longer than the sweeper waits: the worker died mid-call.
-    stale = timezone.now() - timedelta(seconds=settings.KYC_SWEEP_SENDING_AFTER)
-    if submission.state == Submission.State.SENDING and (
-        submission.sending_since is None or submission.sending_since < stale
-    ):
+    if requeueable(submission):
         return _requeue(submission, actor, Submission.State.SENDING)
     return StaffResult(False, _("The latest submission is %s: nothing to retry.") % submission)
+
+
+def requeueable(submission: Submission) -> bool:
+    """Queued, or claimed by a worker longer than the sweeper waits (it died mid-call)."""
+    if submission.state == Submission.State.QUEUED:
+        return True
+    stale = timezone.now() - timedelta(seconds=settings.KYC_SWEEP_SENDING_AFTER)
+    return submission.state == Submission.State.SENDING and (
+        submission.sending_since is None or submission.sending_since < stale
+    )
 
 
 def _retry_rejected(submission: Submission, actor: Any) -> StaffResult:

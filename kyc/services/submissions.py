@@ -56,6 +56,15 @@ def _check_allowed(verification: Verification, kind: str, *, staff: bool) -> Non
         raise SubmissionRefused("this correction does not fix the reported failure")
 
 
+def submission_allowed(verification: Verification, kind: str, *, staff: bool = False) -> bool:
+    """Whether submission_create would take a submission of `kind` now (the admin's buttons)."""
+    try:
+        _check_allowed(verification, kind, staff=staff)
+    except SubmissionRefused:
+        return False
+    return True
+
+
 def submission_create(
     *, verification: Verification, kind: str, data: dict[str, Any], actor: Any, source: str = "user"
 ) -> Submission:

@@ -27,7 +27,7 @@ def acme(settings):
 
 
 def test_dollarpe_offers_reset_and_its_sandbox_outcomes(officer_client, settings):
-    verification = verification_row()
+    verification = verification_row(status="FAILED", failure_reason="tax_number")
     page = officer_client.get(change_url(verification)).content.decode()
     assert action_url(verification, "reset") in page
     assert '<option value="TAX_VERIFICATION_FAILED">' in page  # its own outcomes

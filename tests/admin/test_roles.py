@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from kyc.models import AuditEvent, Verification
-from tests.admin.conftest import ROLES, verification_row, with_bank, with_submission
+from kyc.models import AuditEvent, Status, Submission, Verification
+from tests.admin.conftest import ROLES, ago, verification_row, with_bank, with_submission
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +104,17 @@ def test_a_viewer_cannot_post_a_list_action(viewer_client):
 
 
 def test_an_officer_is_offered_every_action(officer_client):
-    verification = verification_row()
+    # A state where each of them can work: failed on the tax number, a corrected one refused.
+    verification = verification_row(
+        status=Status.FAILED, failure_reason="tax_number", decided_at=ago(hours=1)
+    )
+    with_submission(verification)
+    Submission.objects.create(
+        verification=verification,
+        kind=Submission.Kind.TAX,
+        state=Submission.State.REJECTED,
+        data={"tax_number": "ABCPR9999K"},
+    )
     listing = officer_client.get(reverse("admin:kyc_verification_changelist"))
     offered = {name for name, _ in listing.context["action_form"].fields["action"].choices}
     assert {"refresh_selected", "retry_selected", "request_resubmission_selected"} <= offered
