@@ -26,6 +26,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kyc.admin import cases as case_admin
 from kyc.admin.actions import (
     LIST_ACTIONS,
     MAX_BULK,
@@ -64,6 +65,7 @@ from kyc.models import (
 )
 from kyc.providers.registry import capabilities, known
 from kyc.services.access import access_record_export, access_record_view
+from kyc.services.cases import with_sla
 from kyc.services.corrections import fix_kind
 from kyc.services.staff import NOTE_MAX_LENGTH, latest_kyc_data
 
@@ -150,6 +152,8 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         "email",
         "provider",
         "status_badge",
+        "case_shown",
+        "sla_shown",
         "failure_reason",
         "provider_reason",
         "attempts",
@@ -164,6 +168,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         StuckFilter,
         AttemptsExhaustedFilter,
         DowngradeFilter,
+        *case_admin.FILTERS,
     )
     # Each served by an index: trigram indexes for name and email (migration 0004), plain
     # ones for the identifiers, so PostgreSQL combines them instead of reading every row.
@@ -182,7 +187,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
     list_per_page = 100
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    actions = LIST_ACTIONS
+    actions = [*LIST_ACTIONS, *case_admin.LIST_ACTIONS]
     inlines = (
         SubmissionInline,
         AuditEventInline,
@@ -221,11 +226,13 @@ class VerificationAdmin(ReadOnly, VerificationBase):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Verification]:
         # Evaluated only for the rows of the page (after ORDER BY ... LIMIT).
         latest = Submission.objects.filter(verification=OuterRef("pk")).order_by("-created_at")
-        return (
+        queryset = (
             super()
             .get_queryset(request)
+            .select_related("assignee")
             .annotate(latest_submission_state=Subquery(latest.values("state")[:1]))
         )
+        return with_sla(queryset)  # the case's queue and SLA deadline (kyc/admin/cases.py)
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[VerificationChangeList]:
         return VerificationChangeList
@@ -308,6 +315,14 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         flag = _("the provider reports: %(status)s") % {"status": said}
         return format_html("{} {}", shown, badge("FAILED", flag))
 
+    @admin.display(description=gettext_lazy("Case"), ordering="case_state")
+    def case_shown(self, obj: Verification) -> SafeString:
+        return case_admin.case_column(obj)
+
+    @admin.display(description=gettext_lazy("Time to breach"), ordering="case_due_at")
+    def sla_shown(self, obj: Verification) -> SafeString | str:
+        return case_admin.sla_column(obj)
+
     @admin.display(description=gettext_lazy("Corrections used"), ordering="corrections_used")
     def attempts(self, obj: Verification) -> str:
         if obj.corrections_allowed is None:
@@ -380,6 +395,9 @@ class VerificationAdmin(ReadOnly, VerificationBase):
     def has_reset_permission(self, request: HttpRequest) -> bool:
         return self._may(request, "reset_verification")
 
+    def has_work_case_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "work_case")
+
     # --- extra pages -----------------------------------------------------------------------
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
@@ -390,6 +408,11 @@ class VerificationAdmin(ReadOnly, VerificationBase):
                 "<path:object_id>/staff/<str:action>/",
                 wrap(self.staff_action_view),
                 name="kyc_verification_staff_action",
+            ),
+            path(
+                "<path:object_id>/case/<str:action>/",
+                wrap(self.case_action_view),
+                name="kyc_verification_case_action",
             ),
             path(
                 "<path:object_id>/documents/<int:document_id>/review/",
@@ -415,6 +438,8 @@ class VerificationAdmin(ReadOnly, VerificationBase):
                 actor=request.user,
                 documents=verification.documents.all(),
             )
+        if verification is not None:
+            context |= case_admin.detail_context(request, verification)
         # A provider no longer configured: its data stays readable, nothing can be run.
         if verification is not None and verification.provider in known():
             context |= {
@@ -429,10 +454,15 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         context = {**(extra_context or {}), "max_bulk": MAX_BULK}
+        if case_admin.refused_list_action(self, request):
+            return HttpResponseRedirect(request.get_full_path())
         return super().changelist_view(request, context)
 
     def staff_action_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
         return run_detail_action(self, request, object_id, action)
+
+    def case_action_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        return case_admin.run_case_action(self, request, object_id, action)
 
     def document_review_view(
         self, request: HttpRequest, object_id: str, document_id: int
