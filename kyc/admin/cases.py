@@ -137,10 +137,11 @@ def sla_column(obj: Verification, now: datetime | None = None) -> SafeString | s
     queue = cases.queue_named(getattr(obj, "case_queue", ""))
     label = queue.label if queue else ""
     if due <= now:
-        late = _("SLA breached %(ago)s ago") % {"ago": timesince(due, now, depth=1)}
+        late = _("%(ago)s ago") % {"ago": timesince(due, now, depth=1)}
         return format_html(
             '<span class="kyc-badge kyc-badge--bad kyc-sla--breached">{}</span>'
-            "<br><small>{}</small>",
+            "<br><small>{} · {}</small>",
+            _("SLA breached"),
             late,
             label,
         )

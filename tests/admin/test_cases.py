@@ -274,7 +274,8 @@ def test_the_sla_column_counts_down_and_flags_a_breach(officer_client):
     rows = queue_rows()
     listed = {v.full_name: v for v in officer_client.get(LIST).context["cl"].result_list}
     late = sla_column(listed["new late"])
-    assert "SLA breached 1\xa0hour ago" in late
+    assert "SLA breached" in late
+    assert "1\xa0hour ago" in late
     assert "kyc-sla--breached" in late
     assert "New submissions" in late
     fresh = sla_column(listed["failed fresh"])

@@ -23,6 +23,7 @@ ACTION_CODENAMES = {
     "reroute_verification",  # migration 0007
     "review_provider_document",  # migration 0008
     "client_override",  # migration 0009
+    "work_case",  # claim, assign, release cases (kyc/migrations/0015_case_queues.py)
 }
 
 
