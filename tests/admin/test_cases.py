@@ -450,3 +450,33 @@ def test_each_case_filter_is_served_by_an_index(lookup, index):
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = queryset[:100].explain()
     assert index in plan
+
+
+def test_the_migration_gives_existing_verifications_the_case_their_status_calls_for():
+    from django.apps import apps as django_apps
+
+    from tests.admin.conftest import CASES
+
+    rows = {
+        "processing": verification_row(status=Status.PROCESSING),
+        "fixable": verification_row(status=Status.FAILED, failure_reason="tax_number"),
+        "screening": verification_row(status=Status.FAILED, failure_reason="screening"),
+        "verified": verification_row(status=Status.VERIFIED),
+        "downgraded": verification_row(
+            status=Status.VERIFIED, provider_downgrade={"status": "FAILED"}
+        ),
+        "new": verification_row(),
+    }
+    Verification.objects.update(case_state=CaseState.WAITING, case_opened_at=None)
+    CASES.backfill(django_apps, None)
+    states = {name: Verification.objects.get(pk=v.pk).case_state for name, v in rows.items()}
+    assert states == {
+        "processing": "open",
+        "fixable": "waiting",
+        "screening": "open",
+        "verified": "resolved",
+        "downgraded": "open",
+        "new": "waiting",
+    }
+    opened = Verification.objects.get(pk=rows["processing"].pk)
+    assert opened.case_opened_at == opened.status_changed_at
