@@ -79,6 +79,16 @@ class FixKind(models.TextChoices):
     NONE = "none", _("Nothing: our team takes over")
 
 
+class CaseState(models.TextChoices):
+    """Where a verification stands as staff work (kyc/services/cases.py moves it)."""
+
+    OPEN = "open", _("Open")
+    IN_REVIEW = "in_review", _("In review")
+    WAITING = "waiting", _("Waiting for the applicant")
+    ON_HOLD = "on_hold", _("On hold")
+    RESOLVED = "resolved", _("Resolved")
+
+
 # What the user can send again for each failure reason; the provider's correction policy
 # (Capabilities.fixes) then says whether it takes that correction at all.
 REASON_FIX: dict[str, FixKind] = {
@@ -156,6 +166,23 @@ class Verification(models.Model):
     # Another applicant shares one of this one's identity numbers (kyc/services/duplicates.py
     # keeps it, from the blind index): the list's "has duplicates" filter, without a join.
     has_duplicates = models.BooleanField(default=False, db_default=False)
+    # The verification as a case staff work on (kyc/services/cases.py): its state, who has it,
+    # and when it last opened (the queues' SLA clock). db_default: older code's inserts work.
+    case_state = models.CharField(
+        max_length=12,
+        choices=CaseState.choices,
+        default=CaseState.WAITING,
+        db_default=CaseState.WAITING,
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # kyc_case_assignee leads with it
+    )
+    case_opened_at = models.DateTimeField(null=True, blank=True)
 
     kyc_config = models.JSONField(null=True, blank=True)
     kyc_config_fetched_at = models.DateTimeField(null=True, blank=True)
@@ -205,6 +232,17 @@ class Verification(models.Model):
                 condition=Q(has_duplicates=True),
                 name="kyc_has_duplicates",
             ),
+            # Work queues: "assigned to me" / by assignee and the case state, in list order;
+            # the queues' SLA (a rule on status among the open cases, by opening time).
+            models.Index(
+                fields=["assignee", "-status_changed_at", "-id"], name="kyc_case_assignee"
+            ),
+            models.Index(fields=["case_state", "-status_changed_at", "-id"], name="kyc_case_state"),
+            models.Index(
+                fields=["status", "case_opened_at"],
+                condition=Q(case_state__in=["open", "in_review"]),
+                name="kyc_case_active_opened",
+            ),
         ]
         # Staff actions and identity data, granted through the "Compliance officer" group.
         permissions = [
@@ -218,6 +256,7 @@ class Verification(models.Model):
             ("add_note", _("Can add a note to a verification")),
             ("reroute_verification", _("Can send a verification to another provider")),
             ("client_override", _("Can record our own verification at the provider")),
+            ("work_case", _("Can claim, assign and release cases")),
         ]
 
     def __str__(self) -> str:

@@ -315,6 +315,14 @@ KYC_RETRY_BACKOFF = env_int("KYC_RETRY_BACKOFF", 2, minimum=1)
 KYC_CONFIG_TTL = env_int("KYC_CONFIG_TTL", 3600, minimum=0)
 # A verification still being checked after this many seconds is "stuck" in the admin list.
 KYC_STUCK_AFTER = env_int("KYC_STUCK_AFTER", 24 * 3600, minimum=60)
+# The admin's work queues and their SLA in hours ({queue: hours}, JSON in the environment):
+# which open cases are in each queue is a rule in kyc/services/cases.py (QUEUE_RULES); a
+# queue left out has no SLA. Time to breach runs from when the case last opened.
+KYC_CASE_QUEUES = env_json(
+    "KYC_CASE_QUEUES",
+    {"new_submissions": 24, "failed_review": 48, "provider_downgrades": 4},
+    kind=dict,
+)
 # DollarPe's sandbox-only features (mock-kyc-status, forcing outcomes) are refused unless this
 # is on (by default only in debug); every provider has a flag of its own.
 DOLLARPE_SANDBOX = env_bool("DOLLARPE_SANDBOX", DEBUG)

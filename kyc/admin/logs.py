@@ -143,7 +143,7 @@ class AuditEventAdmin(AuditTrailHistory, GuardedActions, ReadOnly, AuditEventBas
         "source",
         ("created_at", admin.DateFieldListFilter),
     )
-    # The note's trigram index (migration 0015) serves the "any part" search.
+    # The note's trigram index (migration 0017) serves the "any part" search.
     search_fields = ("note",)
     search_help_text = gettext_lazy("Any part of the note.")
     list_select_related = ("verification", "actor")

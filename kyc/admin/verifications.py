@@ -27,6 +27,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kyc.admin import cases as case_admin
 from kyc.admin.actions import (
     LIST_ACTIONS,
     MAX_BULK,
@@ -76,6 +77,7 @@ from kyc.models import (
 )
 from kyc.providers.registry import capabilities, known
 from kyc.services.access import access_record_export, access_record_view
+from kyc.services.cases import with_sla
 from kyc.services.staff import NOTE_MAX_LENGTH, latest_kyc_data
 
 REFERENCE_SEARCH = re.compile(r"KYC-([0-9a-f]{8})", re.IGNORECASE)
@@ -176,6 +178,8 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
         "email_shown",
         "provider",
         "status_badge",
+        "case_shown",
+        "sla_shown",
         "failure_reason",
         "provider_reason_shown",
         "attempts",
@@ -191,6 +195,7 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
         AttemptsExhaustedFilter,
         DowngradeFilter,
         DuplicatesFilter,
+        *case_admin.FILTERS,
     )
     # Each served by an index: trigram indexes for name and email (migration 0004), plain
     # ones for the identifiers, so PostgreSQL combines them instead of reading every row.
@@ -213,7 +218,7 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
     list_per_page = 100
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    actions = LIST_ACTIONS
+    actions = [*LIST_ACTIONS, *case_admin.LIST_ACTIONS]
     inlines = (
         SubmissionInline,
         AuditEventInline,
@@ -258,11 +263,13 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
     def get_queryset(self, request: HttpRequest) -> QuerySet[Verification]:
         # Evaluated only for the rows of the page (after ORDER BY ... LIMIT).
         latest = Submission.objects.filter(verification=OuterRef("pk")).order_by("-created_at")
-        return (
+        queryset = (
             super()
             .get_queryset(request)
+            .select_related("assignee")
             .annotate(latest_submission_state=Subquery(latest.values("state")[:1]))
         )
+        return with_sla(queryset)  # the case's queue and SLA deadline (kyc/admin/cases.py)
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[VerificationChangeList]:
         return VerificationChangeList
@@ -366,6 +373,16 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
         flag = _("the provider reports: %(status)s") % {"status": said}
         return format_html("{} {}", shown, badge("FAILED", flag))
 
+    # Not sortable: ordering 1,000,000 rows by either would read them all (the filters
+    # "case state" and "SLA breached" are indexed instead).
+    @admin.display(description=gettext_lazy("Case"))
+    def case_shown(self, obj: Verification) -> SafeString:
+        return case_admin.case_column(obj)
+
+    @admin.display(description=gettext_lazy("Time to breach"))
+    def sla_shown(self, obj: Verification) -> SafeString | str:
+        return case_admin.sla_column(obj)
+
     @admin.display(description=gettext_lazy("Corrections used"), ordering="corrections_used")
     def attempts(self, obj: Verification) -> str:
         if obj.corrections_allowed is None:
@@ -443,6 +460,9 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
     def has_reset_permission(self, request: HttpRequest) -> bool:
         return self._may(request, "reset_verification")
 
+    def has_work_case_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, "work_case")
+
     # --- extra pages -----------------------------------------------------------------------
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
@@ -453,6 +473,11 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
                 "<path:object_id>/staff/<str:action>/",
                 wrap(self.staff_action_view),
                 name="kyc_verification_staff_action",
+            ),
+            path(
+                "<path:object_id>/case/<str:action>/",
+                wrap(self.case_action_view),
+                name="kyc_verification_case_action",
             ),
             path(
                 "<path:object_id>/documents/<int:document_id>/review/",
@@ -479,6 +504,8 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
                 actor=request.user,
                 documents=verification.documents.all(),
             )
+        if verification is not None:
+            context |= case_admin.detail_context(request, verification)
         # A provider no longer configured: its data stays readable, nothing can be run.
         if verification is not None and verification.provider in known():
             context |= {
@@ -493,10 +520,15 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         context = {**(extra_context or {}), "max_bulk": MAX_BULK}
+        if case_admin.refused_list_action(self, request):
+            return HttpResponseRedirect(request.get_full_path())
         return super().changelist_view(request, context)
 
     def staff_action_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
         return run_detail_action(self, request, object_id, action)
+
+    def case_action_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        return case_admin.run_case_action(self, request, object_id, action)
 
     def document_review_view(
         self, request: HttpRequest, object_id: str, document_id: int

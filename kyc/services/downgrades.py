@@ -20,6 +20,7 @@ from django.db import transaction
 
 from kyc.models import Status, Verification
 from kyc.services.audit import audit_record
+from kyc.services.cases import case_follow
 
 FLAGGED = "flagged for staff: the provider no longer reports this customer verified"
 ALREADY_FLAGGED = "already flagged for staff"
@@ -98,4 +99,5 @@ def downgrade_dismiss(*, verification_id: int, actor: Any, note: str) -> bool:
             to_status=current.status,
             note=note or "the provider's report was dismissed by staff",
         )
+        case_follow(verification_id=current.pk, source="staff", actor=actor, moved=False)
     return True

@@ -13,6 +13,7 @@ from kyc.models import ClearedDecision, FailureReason, ProviderDocument, Status,
 from kyc.providers.interface import Action, DocumentSnapshot, Outcome
 from kyc.services.audit import audit_record
 from kyc.services.banks import bank_accounts_suspend
+from kyc.services.cases import case_follow
 from kyc.services.downgrades import REPORT_FIELDS as DOWNGRADE_FIELDS
 from kyc.services.downgrades import downgrade_report, downgrade_withdrawn
 from kyc.services.notify import email_after_commit
@@ -170,9 +171,11 @@ def verification_apply_outcome(
         }
         if refusal == NEVER_DOWNGRADED:
             flagged = downgrade_report(current=current, stored=stored, note=note, **reported)
+            case_follow(verification_id=current.pk, source=source, actor=actor, moved=False)
             return StatusChange(False, flagged)
-        if refusal == "already in this status" and current.status == Status.VERIFIED:
-            downgrade_withdrawn(current=current, note=note, **reported)
+        confirmed = refusal == "already in this status" and current.status == Status.VERIFIED
+        if confirmed and downgrade_withdrawn(current=current, note=note, **reported):
+            case_follow(verification_id=current.pk, source=source, actor=actor, moved=False)
         if refusal:
             if not _same(current, stored):
                 _audit_ignored(current, outcome.status, source, actor, refusal, note)
@@ -221,6 +224,7 @@ def _move(
         to_status=status,
         note=" ".join(filter(None, [stored["failure_reason"], said, note])),
     )
+    case_follow(verification_id=current.pk, source=source, actor=actor)
     if status == Status.VERIFIED:
         email_after_commit(verification_id=current.pk, template="verified")
     elif status == Status.FAILED:
@@ -280,6 +284,7 @@ def verification_reset_local(*, verification_id: int, source: str, actor: Any, n
             note=note,
         )
         bank_accounts_suspend(verification=current, source=source, actor=actor)
+        case_follow(verification_id=current.pk, source=source, actor=actor)
 
 
 def _keep_decision(current: Verification) -> None:

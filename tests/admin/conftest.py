@@ -24,6 +24,8 @@ ROLES = importlib.import_module("kyc.migrations.0003_compliance_groups")
 REROUTE = importlib.import_module("kyc.migrations.0007_neutral_reasons")
 DOCUMENTS = importlib.import_module("kyc.migrations.0008_provider_documents")
 OVERRIDE = importlib.import_module("kyc.migrations.0009_client_override_permission")
+DOCUMENT_REVIEW = importlib.import_module("kyc.migrations.0016_document_review")
+CASES = importlib.import_module("kyc.migrations.0018_case_queues")
 
 
 def ensure_roles() -> None:
@@ -32,6 +34,8 @@ def ensure_roles() -> None:
     REROUTE._officer_may_reroute(django_apps)
     DOCUMENTS.grant(django_apps)
     OVERRIDE.grant(django_apps)
+    DOCUMENT_REVIEW.grant(django_apps)
+    CASES.grant(django_apps)
 
 
 def staff_member(group: str, username: str | None = None) -> Any:

@@ -153,12 +153,12 @@ def test_the_number_of_queries_does_not_grow_with_the_page(officer_client, query
     hundred = list_queries(officer_client, query)
     assert len(Verification.objects.all()) == 100
     assert hundred == ten
-    assert hundred <= 12
+    assert hundred <= 13  # 12, and the staff who may work cases (the assignee filter)
 
 
 def test_the_list_page_stays_within_its_query_budget(officer_client, django_assert_max_num_queries):
     rows(100)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         officer_client.get(LIST)
 
 

@@ -23,7 +23,8 @@ ACTION_CODENAMES = {
     "reroute_verification",  # migration 0007
     "review_provider_document",  # migration 0008
     "client_override",  # migration 0009
-    "review_document",  # migration 0015 (document review)
+    "review_document",  # migration 0016 (document review)
+    "work_case",  # claim, assign, release cases (migration 0018, case queues)
 }
 
 
