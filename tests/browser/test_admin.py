@@ -66,7 +66,7 @@ def test_an_officer_filters_opens_refreshes_and_resets(desk, live_server, emulat
     desk.get_by_role("link", name="Meera Iyer").click()
     desk.get_by_role("button", name="Refresh status from the provider").click()
     expect(messages(desk)).to_contain_text("Status is now Verified.")
-    expect(desk.locator(".kyc-badge").first).to_have_text("Verified")
+    expect(desk.locator(".field-status_badge .kyc-badge").first).to_have_text("Verified")
 
     desk.get_by_role("link", name="Reset KYC…").click()
     expect(desk.get_by_role("alert")).to_contain_text("The provider cannot undo it")
