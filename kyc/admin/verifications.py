@@ -439,7 +439,12 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
         return duplicates_html(obj)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        return without_futile_actions(super().get_actions(request), request.GET)
+        actions = super().get_actions(request)
+        if request.method != "GET":
+            # What is offered follows the list's filters; what is posted is each row's
+            # service's to refuse (a downgrade action sent from the unfiltered list, say).
+            return actions
+        return without_futile_actions(actions, request.GET)
 
     # --- permissions of the list actions ---------------------------------------------------
     def _may(self, request: HttpRequest, codename: str) -> bool:

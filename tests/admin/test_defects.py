@@ -625,14 +625,20 @@ def test_a_viewer_forging_a_list_action_is_told_it_is_refused(viewer_client):
     assert not AuditEvent.objects.filter(verification=verification).exists()
 
 
-def test_an_action_not_offered_for_this_list_is_refused_aloud(officer_client):
+def test_an_action_not_offered_for_this_list_is_left_to_each_rows_service(officer_client):
+    """Offered only on the list it fits (the downgrade filter); posted from another list
+    (a bookmark, a script), each row's service says why it did nothing, aloud."""
     verification = verification_row(provider_downgrade={"status": "UNVERIFIED"})
+    before = AuditEvent.objects.count()
     response = officer_client.post(
         LIST, {"action": "accept_downgrade_selected", "_selected_action": [verification.pk]}
     )
-    assert shown_messages(response) == ["This action cannot be run here, or not by you."]
+    said = shown_messages(response)
+    assert said[0] == "0 of 1 verification done."
+    assert "no downgrade" in said[1]
     verification.refresh_from_db()
     assert verification.provider_downgrade == {"status": "UNVERIFIED"}
+    assert AuditEvent.objects.count() == before
 
 
 def test_a_viewer_forging_a_webhook_reprocess_is_told_it_is_refused(viewer_client):
