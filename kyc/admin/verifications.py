@@ -53,6 +53,14 @@ from kyc.admin.filters import (
     ProviderFilter,
     StuckFilter,
 )
+from kyc.admin.holds import (
+    OnHoldFilter,
+    awaiting_approval,
+    decision_badge,
+    decision_text,
+    hold_badge,
+    hold_text,
+)
 from kyc.models import (
     AuditEvent,
     BankAccount,
@@ -164,6 +172,7 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         StuckFilter,
         AttemptsExhaustedFilter,
         DowngradeFilter,
+        OnHoldFilter,
     )
     # Each served by an index: trigram indexes for name and email (migration 0004), plain
     # ones for the identifiers, so PostgreSQL combines them instead of reading every row.
@@ -200,6 +209,9 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         "kyc_data_unmasked",
         "documents_preview",
         "documents_listed",
+        "hold_shown",
+        "decision_shown",
+        "awaiting_approval_shown",
     )
 
     def get_search_results(
@@ -292,6 +304,10 @@ class VerificationAdmin(ReadOnly, VerificationBase):
                     )
                 },
             ),
+            (
+                _("Hold and decisions"),
+                {"fields": ("hold_shown", "decision_shown", "awaiting_approval_shown")},
+            ),
             (_("KYC data"), {"fields": (kyc_field,)}),
             (_("Documents"), {"fields": (documents_field,)}),
         ]
@@ -299,7 +315,12 @@ class VerificationAdmin(ReadOnly, VerificationBase):
     # --- columns and fields ----------------------------------------------------------------
     @admin.display(description=gettext_lazy("Status"), ordering="status")
     def status_badge(self, obj: Verification) -> SafeString:
-        shown = badge(obj.status, obj.get_status_display())
+        shown = format_html(
+            "{} {} {}",
+            badge(obj.status, obj.get_status_display()),
+            decision_badge(obj),
+            hold_badge(obj),
+        )
         report = obj.provider_downgrade
         if not report:
             return shown
@@ -307,6 +328,18 @@ class VerificationAdmin(ReadOnly, VerificationBase):
         said = dict(Status.choices).get(report["status"], report["status"])
         flag = _("the provider reports: %(status)s") % {"status": said}
         return format_html("{} {}", shown, badge("FAILED", flag))
+
+    @admin.display(description=gettext_lazy("Hold"))
+    def hold_shown(self, obj: Verification) -> str:
+        return hold_text(obj)
+
+    @admin.display(description=gettext_lazy("Our decision"))
+    def decision_shown(self, obj: Verification) -> str:
+        return decision_text(obj)
+
+    @admin.display(description=gettext_lazy("Awaiting a second officer"))
+    def awaiting_approval_shown(self, obj: Verification) -> SafeString | str:
+        return awaiting_approval(obj)
 
     @admin.display(description=gettext_lazy("Corrections used"), ordering="corrections_used")
     def attempts(self, obj: Verification) -> str:
