@@ -46,9 +46,11 @@ def test_a_hold_blocks_the_bank_step_until_it_is_lifted(emulator, officer_client
     client, verification = applicant(emulator)
     assert ready_to_transact(verification)
     form = officer_client.get(action_url(verification, "hold")).content.decode()
-    assert "Sanctions review" in form and "Customer request" in form
+    assert "Sanctions review" in form
+    assert "Customer request" in form
     assert hold(officer_client, verification) == ["On hold: Suspected fraud."]
-    assert verification.held_by == officer and verification.hold_reason == "suspected_fraud"
+    assert verification.held_by == officer
+    assert verification.hold_reason == "suspected_fraud"
     placed = AuditEvent.objects.get(verification=verification, action="hold_placed")
     assert (placed.actor, placed.source) == (officer, "staff")
     assert placed.note == "suspected_fraud: Two sign-ups, one face"
@@ -69,7 +71,8 @@ def test_a_hold_blocks_the_bank_step_until_it_is_lifted(emulator, officer_client
         "The hold was lifted."
     ]
     lifted = AuditEvent.objects.get(verification=verification, action="hold_lifted")
-    assert lifted.actor == officer and lifted.note == "was suspected_fraud: Cleared"
+    assert lifted.actor == officer
+    assert lifted.note == "was suspected_fraud: Cleared"
     assert ready_to_transact(verification)
     assert client.post(BANK, ACCOUNT)["Location"] == BANK
     assert BankAccount.objects.filter(verification=verification).count() == 1
