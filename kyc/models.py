@@ -102,6 +102,33 @@ REASON_FIX: dict[str, FixKind] = {
 }
 
 
+class HoldReason(models.TextChoices):
+    """Why an officer put a verification on hold (kyc/services/holds.py)."""
+
+    SUSPECTED_FRAUD = "suspected_fraud", _("Suspected fraud")
+    SANCTIONS_REVIEW = "sanctions_review", _("Sanctions review")
+    DOCUMENT_QUERY = "document_query", _("Document query")
+    CUSTOMER_REQUEST = "customer_request", _("Customer request")
+    OTHER = "other", _("Other")
+
+
+class StaffDecision(models.TextChoices):
+    """Our own decision, recorded beside the provider's (kyc/services/decisions.py)."""
+
+    APPROVED = "approved", _("Approved by our team")
+    REJECTED = "rejected", _("Rejected by our team")
+
+
+class DecisionReason(models.TextChoices):
+    MANUAL_REVIEW_PASSED = "manual_review_passed", _("Manual review passed")
+    PROVIDER_ERROR = "provider_error", _("Provider decision in error")
+    OWN_DOCUMENTS_CHECKED = "own_documents_checked", _("Documents checked by our team")
+    SUSPECTED_FRAUD = "suspected_fraud", _("Suspected fraud")
+    SANCTIONS_MATCH = "sanctions_match", _("Sanctions or PEP match")
+    POLICY = "policy", _("Outside our risk policy")
+    OTHER = "other", _("Other")
+
+
 class Verification(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="verification"
@@ -183,6 +210,24 @@ class Verification(models.Model):
         db_index=False,  # kyc_case_assignee leads with it
     )
     case_opened_at = models.DateTimeField(null=True, blank=True)
+    # An officer's hold (kyc/services/holds.py): NULL held_at means not on hold. While held,
+    # the applicant cannot add a bank account and is not ready to transact.
+    held_at = models.DateTimeField(null=True, blank=True)
+    hold_reason = models.CharField(max_length=32, choices=HoldReason.choices, blank=True)
+    hold_note = models.TextField(blank=True)
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Our own decision beside the provider's (status stays as the provider reported it).
+    staff_decision = models.CharField(max_length=10, choices=StaffDecision.choices, blank=True)
+    staff_decision_reason = models.CharField(
+        max_length=32, choices=DecisionReason.choices, blank=True
+    )
+    staff_decision_note = models.TextField(blank=True)
+    staff_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    staff_decided_at = models.DateTimeField(null=True, blank=True)
 
     kyc_config = models.JSONField(null=True, blank=True)
     kyc_config_fetched_at = models.DateTimeField(null=True, blank=True)
@@ -243,6 +288,12 @@ class Verification(models.Model):
                 condition=Q(case_state__in=["open", "in_review"]),
                 name="kyc_case_active_opened",
             ),
+            # The "On hold" filter: a few rows, read in the list's order.
+            models.Index(
+                fields=["-status_changed_at", "-id"],
+                condition=Q(held_at__isnull=False),
+                name="kyc_on_hold",
+            ),
         ]
         # Staff actions and identity data, granted through the "Compliance officer" group.
         permissions = [
@@ -257,6 +308,9 @@ class Verification(models.Model):
             ("reroute_verification", _("Can send a verification to another provider")),
             ("client_override", _("Can record our own verification at the provider")),
             ("work_case", _("Can claim, assign and release cases")),
+            ("hold_verification", _("Can put a verification on hold and lift it")),
+            ("decide_verification", _("Can ask for our own decision on a verification")),
+            ("approve_request", _("Can approve another officer's request (four eyes)")),
         ]
 
     def __str__(self) -> str:
@@ -662,3 +716,48 @@ class ClearedDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} on {self.decided_at:%Y-%m-%d} (cleared)"
+
+
+class ApprovalRequest(models.Model):
+    """An irreversible or bulk staff action waiting for a second officer (four eyes).
+
+    Asked for by one officer, approved (then run exactly as asked) or rejected by another,
+    or expired after KYC_APPROVAL_EXPIRY_HOURS (kyc/services/approvals.py).
+    """
+
+    class Action(models.TextChoices):
+        RESET = "reset", _("Reset KYC")
+        DECISION = "decision", _("Our own decision")
+        RESUBMIT = "resubmit", _("Resubmit the stored data")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        EXPIRED = "expired", _("Expired")
+
+    action = models.CharField(max_length=20, choices=Action.choices)
+    verifications = models.ManyToManyField(Verification, related_name="approval_requests")
+    # What the action is run with, and each verification's status when it was asked for.
+    parameters = models.JSONField(default=dict, blank=True)
+    reason = models.TextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    # What running it did, per verification, once approved.
+    result = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "created_at"], name="kyc_approval_state")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.get_state_display()})"

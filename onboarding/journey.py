@@ -42,6 +42,7 @@ from kyc.services.banks import banking_provider
 from kyc.services.corrections import fix_kind, fixable, may_hand_off
 from kyc.services.customers import routing_frozen, verification_form_spec
 from kyc.services.document_review import applicant_reason, open_reupload
+from kyc.services.readiness import on_hold, verified_for_us
 from kyc.services.staff import latest_kyc_data
 from kyc.services.submissions import ACTIVE
 from kyc.services.wording import (
@@ -264,7 +265,7 @@ class Progress:
         undecided = {BankAccount.State.QUEUED, BankAccount.State.PROCESSING}
         if self.stage == "verified":
             return not any(bank.status in undecided for bank in self.banks)
-        final = {"team", "profile_refused", "not_submitted", "refused", "fix", "restart"}
+        final = {"on_hold", "team", "profile_refused", "not_submitted", "refused", "fix", "restart"}
         return self.stage in final
 
     def context(self) -> dict[str, Any]:
@@ -350,6 +351,11 @@ def _stage(verification: Verification) -> tuple[str, str]:
         return "profile_refused", ""
     if active_submission(verification) is not None:
         return "sending", ""
+    # Readiness is decided in kyc.services.holds: our decision first, then any hold.
+    if on_hold(verification) and verified_for_us(verification):
+        return "on_hold", ""
+    if verification.staff_decision:
+        return ("verified" if verified_for_us(verification) else "team"), ""
     last = last_refusal(verification)
     refused = last.last_error if last else ""
     if verification.status == Status.UNVERIFIED:

@@ -423,6 +423,8 @@ KYC_RECHECK_VERIFIED_EVERY = env_int("KYC_RECHECK_VERIFIED_EVERY", 7 * 24 * 3600
 KYC_SWEEP_EVERY = env_int("KYC_SWEEP_EVERY", 60, minimum=1)
 KYC_SWEEP_QUEUED_AFTER = env_int("KYC_SWEEP_QUEUED_AFTER", 900, minimum=60)
 KYC_SWEEP_SENDING_AFTER = env_int("KYC_SWEEP_SENDING_AFTER", 600, minimum=60)
+# Four eyes (kyc/services/approvals.py): a pending request for a second officer expires after this.
+KYC_APPROVAL_EXPIRY_HOURS = env_int("KYC_APPROVAL_EXPIRY_HOURS", 24, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     # Beat messages that wait longer than one period are dropped: the next one does the work.
     "kyc-poll-processing": {

@@ -22,10 +22,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from kyc.models import ProviderDocument, Status, Submission, Verification
+from kyc.admin import holds
+from kyc.models import (
+    ApprovalRequest,
+    DecisionReason,
+    HoldReason,
+    ProviderDocument,
+    StaffDecision,
+    Status,
+    Submission,
+    Verification,
+)
 from kyc.providers import registry
 from kyc.providers.interface import DocumentReviewProvider
 from kyc.services import customer_retry, staff
+from kyc.services.approvals import approval_request
 from kyc.services.corrections import fixable
 from kyc.services.customers import routing_frozen
 from kyc.services.staff import StaffActionRefused, StaffResult
@@ -169,7 +180,7 @@ def reset_confirmation(
         model_admin,
         request,
         "reset",
-        _("Reset KYC?"),
+        _("Request approval to reset KYC?"),
         verifications,
         single=single,
         note_max_length=staff.NOTE_MAX_LENGTH,
@@ -202,11 +213,13 @@ def resubmit_confirmation(
         model_admin,
         request,
         "resubmit",
-        _("Resubmit the stored data?"),
+        _("Resubmit the stored data?") if single else _("Request approval: resubmit?"),
         verifications,
         single=single,
         planned=planned,
         sendable=any(not item.plan.refusal for item in planned),
+        note_max_length=staff.NOTE_MAX_LENGTH,
+        note=request.POST.get("note", ""),
     )
 
 
@@ -273,9 +286,7 @@ DETAIL_ACTIONS = {
             "reset",
             gettext_lazy("Reset KYC"),
             "reset_verification",
-            lambda request, v: staff.staff_reset(
-                verification_id=v.pk, actor=request.user, note=_note(request)
-            ),
+            holds.run_reset_request,  # four eyes: asks, a second officer approves
             takes_note=True,
             confirmation=reset_confirmation,
             applies=can_reset,
@@ -315,6 +326,29 @@ DETAIL_ACTIONS = {
             form_template="admin/kyc/verification/client_override.html",
             applies=can_override,
             possible=override_possible,
+        ),
+        DetailAction(
+            "hold",
+            gettext_lazy("Put on hold"),
+            "hold_verification",
+            holds.run_hold,
+            form_template="admin/kyc/verification/hold_form.html",
+            applies=holds.not_held,
+        ),
+        DetailAction(
+            "lift_hold",
+            gettext_lazy("Lift the hold"),
+            "hold_verification",
+            holds.run_lift,
+            form_template="admin/kyc/verification/lift_hold_form.html",
+            applies=holds.on_hold,
+        ),
+        DetailAction(
+            "decide",
+            gettext_lazy("Our own decision (approve or reject)"),
+            "decide_verification",
+            holds.run_decision_request,
+            form_template="admin/kyc/verification/decision_form.html",
         ),
         DetailAction(
             "add_note",
@@ -453,6 +487,9 @@ def action_form(
         "verification": verification,
         "action": action,
         "provider_label": registry.get_provider(verification.provider).label,
+        "hold_reasons": HoldReason.choices,
+        "decisions": StaffDecision.choices,
+        "decision_reasons": DecisionReason.choices,
     }
     return TemplateResponse(request, action.form_template, context)
 
@@ -560,38 +597,53 @@ def confirmed_bulk(
 def resubmit_selected(
     model_admin: VerificationAdminBase, request: HttpRequest, queryset: QuerySet[Verification]
 ) -> HttpResponse | None:
-    """Shows what each would send and the attempt it spends first."""
+    """Shows what each would send and the attempt it spends first, then asks a second
+    officer to approve it (four eyes: a bulk action)."""
     page = confirmed_bulk(resubmit_confirmation, model_admin, request, queryset)
     if page is not None:
         return page
-    run_bulk(
-        model_admin,
-        request,
-        queryset,
-        lambda pk: staff.staff_resubmit(verification_id=pk, actor=request.user),
+    return request_bulk_approval(
+        model_admin, request, queryset, ApprovalRequest.Action.RESUBMIT, resubmit_confirmation
     )
-    return None
 
 
 @admin.action(description=gettext_lazy("Reset KYC…"), permissions=["reset"])
 def reset_selected(
     model_admin: VerificationAdminBase, request: HttpRequest, queryset: QuerySet[Verification]
 ) -> HttpResponse | None:
-    """Shows a confirmation page, with the reason to give, first."""
+    """Shows a confirmation page, with the reason to give, first, then asks a second
+    officer to approve the reset (four eyes)."""
     page = confirmed_bulk(reset_confirmation, model_admin, request, queryset)
     if page is not None:
         return page
+    return request_bulk_approval(
+        model_admin, request, queryset, ApprovalRequest.Action.RESET, reset_confirmation
+    )
+
+
+def request_bulk_approval(
+    model_admin: VerificationAdminBase,
+    request: HttpRequest,
+    queryset: QuerySet[Verification],
+    action: str,
+    confirmation: Confirmation,
+) -> HttpResponse | None:
+    """One approval request for the whole selection; asked again, with why, when refused."""
+    selected = _selection(model_admin, request, queryset)
+    if selected is None:
+        return None
     try:
-        note = staff.reset_reason(request.POST.get("note", ""))
+        result = approval_request(
+            action=action,
+            verification_ids=[v.pk for v in selected],
+            actor=request.user,
+            reason=request.POST.get("note", ""),
+        )
     except StaffActionRefused as exc:
         model_admin.message_user(request, str(exc), messages.ERROR)
-        selected = _selection(model_admin, request, queryset) or []
-        return reset_confirmation(model_admin, request, selected, single=False)
-    run_bulk(
-        model_admin,
-        request,
-        queryset,
-        lambda pk: staff.staff_reset(verification_id=pk, actor=request.user, note=note),
+        return confirmation(model_admin, request, selected, single=False)
+    model_admin.message_user(
+        request, result.message, messages.SUCCESS if result.done else messages.WARNING
     )
     return None
 

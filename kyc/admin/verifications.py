@@ -64,6 +64,14 @@ from kyc.admin.filters import (
     StuckFilter,
 )
 from kyc.admin.history import AuditTrailHistory
+from kyc.admin.holds import (
+    OnHoldFilter,
+    awaiting_approval,
+    decision_badge,
+    decision_text,
+    hold_badge,
+    hold_text,
+)
 from kyc.admin.layout import cut
 from kyc.admin.pending import still_to_do
 from kyc.models import (
@@ -196,6 +204,7 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
         DowngradeFilter,
         DuplicatesFilter,
         *case_admin.FILTERS,
+        OnHoldFilter,
     )
     # Each served by an index: trigram indexes for name and email (migration 0004), plain
     # ones for the identifiers, so PostgreSQL combines them instead of reading every row.
@@ -238,6 +247,9 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
         "documents_preview",
         "documents_listed",
         "duplicates_shown",
+        "hold_shown",
+        "decision_shown",
+        "awaiting_approval_shown",
     )
 
     def get_search_results(
@@ -336,6 +348,10 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
                     )
                 },
             ),
+            (
+                _("Hold and decisions"),
+                {"fields": ("hold_shown", "decision_shown", "awaiting_approval_shown")},
+            ),
             (_("KYC data"), {"fields": (kyc_field,)}),
             (_("Documents"), {"fields": (documents_field,)}),
             (_("Shared identity data"), {"fields": ("duplicates_shown",)}),
@@ -364,7 +380,12 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
 
     @admin.display(description=gettext_lazy("Status"), ordering="status")
     def status_badge(self, obj: Verification) -> SafeString:
-        shown = badge(obj.status, obj.get_status_display())
+        shown = format_html(
+            "{} {} {}",
+            badge(obj.status, obj.get_status_display()),
+            decision_badge(obj),
+            hold_badge(obj),
+        )
         report = obj.provider_downgrade
         if not report:
             return shown
@@ -382,6 +403,18 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
     @admin.display(description=gettext_lazy("Time to breach"))
     def sla_shown(self, obj: Verification) -> SafeString | str:
         return case_admin.sla_column(obj)
+
+    @admin.display(description=gettext_lazy("Hold"))
+    def hold_shown(self, obj: Verification) -> str:
+        return hold_text(obj)
+
+    @admin.display(description=gettext_lazy("Our decision"))
+    def decision_shown(self, obj: Verification) -> str:
+        return decision_text(obj)
+
+    @admin.display(description=gettext_lazy("Awaiting a second officer"))
+    def awaiting_approval_shown(self, obj: Verification) -> SafeString | str:
+        return awaiting_approval(obj)
 
     @admin.display(description=gettext_lazy("Corrections used"), ordering="corrections_used")
     def attempts(self, obj: Verification) -> str:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kyc import jobs
-from kyc.models import BankAccount, Status, Verification
+from kyc.models import BankAccount, Verification
 from kyc.providers.errors import (
     DuplicateReferenceError,
     PermanentProviderError,
@@ -21,6 +21,7 @@ from kyc.providers.registry import get_provider
 from kyc.services.audit import audit_record
 from kyc.services.duplicates import duplicates_index
 from kyc.services.notify import email_after_commit
+from kyc.services.readiness import hold_refusal, verified_for_us
 
 DECIDED = {BankAccount.State.VERIFIED, BankAccount.State.FAILED}
 # What a KYC reset leaves alone: accounts that were never usable.
@@ -51,7 +52,10 @@ def bank_account_add(
     """Record the account, then ask the provider; a refusal raises BankRefused."""
     if not banking_provider(verification.provider):
         raise BankRefused(_("Bank accounts are not added through this verification."))
-    if verification.status != Status.VERIFIED:
+    held = hold_refusal(verification)
+    if held:
+        raise BankRefused(held)
+    if not verified_for_us(verification):
         raise BankRefused(_("Your identity must be verified before you add a bank account."))
     with transaction.atomic():
         bank = BankAccount.objects.create(

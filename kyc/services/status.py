@@ -273,6 +273,10 @@ def verification_reset_local(*, verification_id: int, source: str, actor: Any, n
             status_changed_at=timezone.now(),
             submitted_at=None,
             decided_at=None,
+            # Our own decision was about the KYC the reset takes away (the audit trail keeps it).
+            staff_decision="",
+            staff_decision_reason="",
+            staff_decided_at=None,
         )
         audit_record(
             verification=current,

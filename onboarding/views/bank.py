@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from kyc.models import BankAccount, Status, Verification
+from kyc.models import BankAccount, Verification
 from kyc.providers.errors import ProviderError
 from kyc.providers.registry import get_provider
 from kyc.services.banks import BankRefused, bank_account_add, banking_provider
+from kyc.services.readiness import hold_refusal, verified_for_us
 from onboarding.journey import (
     bank_key,
     bank_view,
@@ -40,7 +41,7 @@ ADDED: dict[str, Any] = {
 @login_required
 def bank(request: HttpRequest) -> HttpResponse:
     verification = current_verification(request)
-    if verification is None or verification.status != Status.VERIFIED:
+    if verification is None or not verified_for_us(verification):
         return redirect("onboarding:status")
     provider = banking_provider(verification.provider)
     if provider is None:
@@ -92,6 +93,8 @@ def _context(verification: Verification, form: Any) -> dict[str, object]:
         "live_final": not any(bank.status in UNDECIDED for bank in banks),
         "live_url": reverse("onboarding:bank_live"),
         "poll_seconds": settings.STATUS_POLL_SECONDS,
+        # On hold: the page says so; a posted form is refused with it, what was typed kept.
+        "hold_notice": hold_refusal(verification),
     }
 
 

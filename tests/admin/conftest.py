@@ -13,9 +13,10 @@ from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
-from kyc.models import BankAccount, Submission, Verification
+from kyc.models import ApprovalRequest, BankAccount, Submission, Verification
 from kyc.services.customers import route_fields
 from onboarding.celery import app as celery_app
 
@@ -26,6 +27,7 @@ DOCUMENTS = importlib.import_module("kyc.migrations.0008_provider_documents")
 OVERRIDE = importlib.import_module("kyc.migrations.0009_client_override_permission")
 DOCUMENT_REVIEW = importlib.import_module("kyc.migrations.0016_document_review")
 CASES = importlib.import_module("kyc.migrations.0018_case_queues")
+FOUR_EYES = importlib.import_module("kyc.migrations.0019_holds_decisions_four_eyes")
 
 
 def ensure_roles() -> None:
@@ -36,6 +38,7 @@ def ensure_roles() -> None:
     OVERRIDE.grant(django_apps)
     DOCUMENT_REVIEW.grant(django_apps)
     CASES.grant(django_apps)
+    FOUR_EYES.grant(django_apps)
 
 
 def staff_member(group: str, username: str | None = None) -> Any:
@@ -73,6 +76,27 @@ def officer_client(officer: Any) -> Client:
     client = Client()
     client.force_login(officer)
     return client
+
+
+@pytest.fixture
+def second_officer(db: Any) -> Any:
+    """Another officer: four eyes (kyc/services/approvals.py) needs two."""
+    return staff_member(ROLES.OFFICER)
+
+
+@pytest.fixture
+def second_officer_client(second_officer: Any) -> Client:
+    client = Client()
+    client.force_login(second_officer)
+    return client
+
+
+def approve_pending(client: Client) -> list[str]:
+    """The newest pending request approved (and so run) by `client`'s officer; the messages."""
+    request = ApprovalRequest.objects.filter(state=ApprovalRequest.State.PENDING).latest("pk")
+    url = reverse("admin:kyc_approvalrequest_decide", args=[request.pk])
+    response = client.post(url, {"decision": "approve"}, follow=True)
+    return [str(message) for message in response.context["messages"]]
 
 
 @pytest.fixture

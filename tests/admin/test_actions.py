@@ -19,7 +19,7 @@ from kyc.models import AuditEvent, Status, Submission, Verification
 from kyc.services import staff
 from kyc.services.polling import verification_refresh
 from kyc.services.submissions import submission_send
-from tests.admin.conftest import ago, verification_row
+from tests.admin.conftest import ago, approve_pending, verification_row
 from tests.support.builders import customer, processing, queued_submission, sent
 
 pytestmark = pytest.mark.django_db
@@ -119,20 +119,24 @@ def test_a_bulk_action_is_capped(officer_client):
 
 
 # --- reset -----------------------------------------------------------------------------------
-def test_reset_asks_for_confirmation_then_resets_at_the_provider_and_here(
-    emulator, officer_client, officer
+def test_reset_asks_for_approval_then_resets_at_the_provider_and_here(
+    emulator, officer_client, officer, second_officer_client
 ):
     verification = verified(emulator)
     url = action_url(verification, "reset")
     confirmation = officer_client.get(url)
     assert confirmation.status_code == 200
-    assert "Yes, reset KYC" in confirmation.content.decode()
+    assert "Ask a second officer to approve the reset" in confirmation.content.decode()
     # Posting without the confirmation shows the page again and changes nothing.
     assert officer_client.post(url, {"note": "x"}).status_code == 200
     verification.refresh_from_db()
     assert verification.status == Status.VERIFIED
     messages = run(officer_client, verification, "reset", confirm="yes", note="Redo with AADHAAR")
-    assert messages == ["KYC was reset: the user can submit again."]
+    assert messages[0].startswith("Sent for approval (request #")
+    assert verification.status == Status.VERIFIED  # four eyes: not run yet
+    messages = approve_pending(second_officer_client)
+    assert "KYC was reset: the user can submit again." in messages[0]
+    verification.refresh_from_db()
     assert verification.status == Status.UNVERIFIED
     assert emulator.customer(verification.provider_customer_id)["status"] == "UNVERIFIED"
     audit = staff_audit(verification, "kyc_reset")
@@ -140,25 +144,34 @@ def test_reset_asks_for_confirmation_then_resets_at_the_provider_and_here(
     assert audit.note == "Redo with AADHAAR"
 
 
-def test_a_reset_the_provider_refuses_changes_nothing_and_is_recorded(emulator, officer_client):
+def test_a_reset_the_provider_refuses_changes_nothing_and_is_recorded(
+    emulator, officer_client, second_officer_client
+):
     emulator.config(auto_decision=False)
     verification = processing()  # the provider resets VERIFIED customers only
-    messages = run(officer_client, verification, "reset", confirm="yes", note="Wrong person")
-    assert messages[0].startswith("The provider refused or did not answer:")
+    run(officer_client, verification, "reset", confirm="yes", note="Wrong person")
+    messages = approve_pending(second_officer_client)
+    assert "The provider refused or did not answer:" in messages[0]
+    verification.refresh_from_db()
     assert verification.status == Status.PROCESSING
     assert "reset for VERIFIED customers" in staff_audit(verification, "staff_reset_refused").note
 
 
-def test_reset_from_the_list_goes_through_a_confirmation_page(emulator, officer_client):
+def test_reset_from_the_list_goes_through_a_confirmation_page_and_approval(
+    emulator, officer_client, second_officer_client
+):
     verification = verified(emulator)
     data = {"action": "reset_selected", "_selected_action": [verification.pk]}
     confirmation = officer_client.post(LIST, data)
     assert confirmation.status_code == 200
-    assert "Yes, reset KYC" in confirmation.content.decode()
+    assert "Ask a second officer to approve the reset" in confirmation.content.decode()
     verification.refresh_from_db()
     assert verification.status == Status.VERIFIED
-    done = officer_client.post(LIST, {**data, "confirm": "yes", "note": "bulk"}, follow=True)
-    assert "1 of 1 verification done." in done.content.decode()
+    asked = officer_client.post(LIST, {**data, "confirm": "yes", "note": "bulk"}, follow=True)
+    assert "Sent for approval" in asked.content.decode()
+    verification.refresh_from_db()
+    assert verification.status == Status.VERIFIED
+    assert "1 of 1 verification done." in approve_pending(second_officer_client)[0]
     verification.refresh_from_db()
     assert verification.status == Status.UNVERIFIED
 

@@ -25,6 +25,9 @@ ACTION_CODENAMES = {
     "client_override",  # migration 0009
     "review_document",  # migration 0016 (document review)
     "work_case",  # claim, assign, release cases (migration 0018, case queues)
+    "hold_verification",  # migration 0019 (holds, decisions, four eyes)
+    "decide_verification",
+    "approve_request",
 }
 
 
@@ -34,7 +37,10 @@ def codenames(group: str) -> set[str]:
 
 def test_the_migration_creates_both_groups_with_their_permissions():
     viewer, officer = codenames(ROLES.VIEWER), codenames(ROLES.OFFICER)
-    assert viewer == {f"view_{model}" for model in ROLES.KYC_MODELS} | {"view_providerdocument"}
+    assert viewer == {f"view_{model}" for model in ROLES.KYC_MODELS} | {
+        "view_providerdocument",
+        "view_approvalrequest",
+    }
     assert officer == viewer | ACTION_CODENAMES | {"view_unmasked_identity"}
     editing = {
         f"{verb}_{model}" for verb in ("add", "change", "delete") for model in ROLES.KYC_MODELS
@@ -82,7 +88,18 @@ def test_a_viewer_is_offered_no_action(viewer_client):
 
 
 @pytest.mark.parametrize(
-    "action", ["refresh", "retry", "request_resubmission", "resubmit", "reset", "add_note"]
+    "action",
+    [
+        "refresh",
+        "retry",
+        "request_resubmission",
+        "resubmit",
+        "reset",
+        "add_note",
+        "hold",
+        "lift_hold",
+        "decide",
+    ],
 )
 def test_a_viewer_cannot_post_a_detail_action(viewer_client, action):
     verification = verification_row()

@@ -13,7 +13,7 @@ from django.urls import reverse
 from kyc.models import AuditEvent, BankAccount, Document, Status, Submission, Verification
 from kyc.services.banks import bank_apply_status
 from kyc.services.documents import document_store
-from tests.admin.conftest import verification_row, with_bank, with_submission
+from tests.admin.conftest import approve_pending, verification_row, with_bank, with_submission
 from tests.admin.test_actions import action_url, decided, failed_tax, run, verified
 from tests.support import images
 from tests.support.builders import customer, queued_submission, sent
@@ -59,16 +59,22 @@ def test_resubmit_asks_for_confirmation_and_says_it_spends_an_attempt(emulator, 
     assert len(staff_updates(verification)) == 1
 
 
-def test_resubmit_from_the_list_goes_through_a_confirmation_page(emulator, officer_client):
+def test_resubmit_from_the_list_goes_through_a_confirmation_page_and_approval(
+    emulator, officer_client, second_officer_client
+):
     verification = failed_tax(emulator)
     new_tax_number_stored(verification)
     data = {"action": "resubmit_selected", "_selected_action": [verification.pk]}
     confirmation = officer_client.post(LIST, data)
     assert confirmation.status_code == 200
-    assert "Yes, resubmit and spend an attempt" in confirmation.content.decode()
+    text = confirmation.content.decode()
+    assert "spends an attempt" in text
+    assert "Ask a second officer to approve the resubmission" in text
     assert staff_updates(verification) == []
-    done = officer_client.post(LIST, {**data, "confirm": "yes"}, follow=True)
-    assert "1 of 1 verification done." in done.content.decode()
+    asked = officer_client.post(LIST, {**data, "confirm": "yes", "note": "fixed"}, follow=True)
+    assert "Sent for approval" in asked.content.decode()
+    assert staff_updates(verification) == []  # four eyes: nothing sent yet
+    assert "1 of 1 verification done." in approve_pending(second_officer_client)[0]
     assert len(staff_updates(verification)) == 1
 
 
@@ -130,8 +136,8 @@ def test_reset_requires_a_reason(emulator, officer_client):
     )
     assert response.status_code == 200  # the confirmation again, saying what is missing
     text = response.content.decode()
-    assert "Give the reason for the reset." in text
-    assert "Yes, reset KYC" in text
+    assert "Write a note." in text
+    assert "Ask a second officer to approve the reset" in text
     verification.refresh_from_db()
     assert verification.status == Status.VERIFIED
     assert emulator.customer(verification.provider_customer_id)["status"] == "VERIFIED"
@@ -142,7 +148,7 @@ def test_a_reset_from_the_list_requires_a_reason(emulator, officer_client):
     verification = verified(emulator)
     data = {"action": "reset_selected", "_selected_action": [verification.pk], "confirm": "yes"}
     response = officer_client.post(LIST, data)
-    assert "Give the reason for the reset." in response.content.decode()
+    assert "Write a note." in response.content.decode()
     verification.refresh_from_db()
     assert verification.status == Status.VERIFIED
 
@@ -153,11 +159,15 @@ def decision_figures(client) -> tuple[int, int, bool]:
     return board.decided, today.verified, board.median is not None
 
 
-def test_a_reset_keeps_the_earlier_decision_on_the_dashboard(emulator, officer_client):
+def test_a_reset_keeps_the_earlier_decision_on_the_dashboard(
+    emulator, officer_client, second_officer_client
+):
     verification = verified(emulator)
     before = decision_figures(officer_client)
     assert before == (1, 1, True)
     run(officer_client, verification, "reset", confirm="yes", note="Wrong document type")
+    approve_pending(second_officer_client)
+    verification.refresh_from_db()
     assert verification.status == Status.UNVERIFIED
     assert decision_figures(officer_client) == before
     # The reason is on the audit trail; the decision's dates are kept apart.
@@ -165,7 +175,9 @@ def test_a_reset_keeps_the_earlier_decision_on_the_dashboard(emulator, officer_c
     assert verification.cleared_decisions.get().status == Status.VERIFIED
 
 
-def test_a_reset_suspends_the_bank_accounts(emulator, officer_client, officer):
+def test_a_reset_suspends_the_bank_accounts(
+    emulator, officer_client, officer, second_officer_client
+):
     verification = verified(emulator)
     usable = with_bank(verification)
     checking = with_bank(verification, number="998877665544")
@@ -173,6 +185,7 @@ def test_a_reset_suspends_the_bank_accounts(emulator, officer_client, officer):
         status=BankAccount.State.PROCESSING, provider_bank_id="bank-late"
     )
     run(officer_client, verification, "reset", confirm="yes", note="Identity theft reported")
+    approve_pending(second_officer_client)
     for bank in (usable, checking):
         bank.refresh_from_db()
         assert bank.status == BankAccount.State.SUSPENDED

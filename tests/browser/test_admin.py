@@ -1,4 +1,5 @@
-"""The back office in headless Chromium: an officer filters, opens, refreshes, resets, asks.
+"""The back office in headless Chromium: an officer filters, opens, refreshes, asks for a
+reset (four eyes), asks a user to resubmit.
 
 The app runs on pytest-django's live server, the provider is the DollarPe emulator
 over HTTP, and tasks run eagerly in the server's process so their emails land in
@@ -52,7 +53,9 @@ def messages(page: Any) -> Any:
     return page.locator("ul.messagelist")
 
 
-def test_an_officer_filters_opens_refreshes_and_resets(desk, live_server, emulator, eager_tasks):
+def test_an_officer_filters_opens_refreshes_and_asks_for_a_reset(
+    desk, live_server, emulator, eager_tasks
+):
     verification = processing(full_name="Meera Iyer")
     emulator.decide(verification.provider_customer_id)  # verified at the provider, not here yet
     verification_row(full_name="Already Verified", status=Status.VERIFIED)
@@ -68,16 +71,17 @@ def test_an_officer_filters_opens_refreshes_and_resets(desk, live_server, emulat
     expect(messages(desk)).to_contain_text("Status is now Verified.")
     expect(desk.locator(".field-status_badge .kyc-badge").first).to_have_text("Verified")
 
+    # Four eyes: the reset is asked for here; a second officer approves it (test_four_eyes.py).
     desk.get_by_role("link", name="Reset KYC…").click()
     expect(desk.get_by_role("alert")).to_contain_text("The provider cannot undo it")
     desk.get_by_label("Why (required, kept in the audit trail)").fill("Redo with AADHAAR for payin")
-    desk.get_by_role("button", name="Yes, reset KYC").click()
-    expect(messages(desk)).to_contain_text("KYC was reset: the user can submit again.")
-    expect(desk.get_by_text("Redo with AADHAAR for payin")).to_be_visible()  # the audit trail
+    desk.get_by_role("button", name="Ask a second officer to approve the reset").click()
+    expect(messages(desk)).to_contain_text("a second officer must approve it")
+    expect(desk.locator(".kyc-awaiting")).to_contain_text("Redo with AADHAAR for payin")
 
     verification.refresh_from_db()
-    assert verification.status == Status.UNVERIFIED
-    assert emulator.customer(verification.provider_customer_id)["status"] == "UNVERIFIED"
+    assert verification.status == Status.VERIFIED
+    assert emulator.customer(verification.provider_customer_id)["status"] == "VERIFIED"
 
 
 def test_an_officer_asks_a_user_to_resubmit(desk, live_server, emulator, eager_tasks):
