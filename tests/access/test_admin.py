@@ -7,15 +7,18 @@ anonymous visitor and by a signed-in user who is not staff.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from kyc.models import AuditEvent, ProviderCall
+from kyc.models import ApprovalRequest, AuditEvent, ProviderCall
 from tests.access.conftest import Victim, leaks
 from tests.access.urls import Route, routes, url_of
 from tests.support import builders
@@ -29,6 +32,14 @@ ADMIN = routes("admin")
 def _values(victim: Victim) -> Any:
     verification = victim.verification
     group = Group.objects.create(name="access-test")
+    officer = get_user_model().objects.create_user("access-officer", is_staff=True)
+    request = ApprovalRequest.objects.create(
+        action=ApprovalRequest.Action.RESET,
+        reason="access test",
+        requested_by=officer,
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    request.verifications.add(verification)
     objects = {
         "admin/kyc/verification/": verification.pk,
         "admin/kyc/webhookevent/": victim.webhook.pk,
@@ -36,10 +47,12 @@ def _values(victim: Victim) -> Any:
         "admin/kyc/auditevent/": AuditEvent.objects.filter(verification=verification)[0].pk,
         "admin/auth/user/": victim.user.pk,
         "admin/auth/group/": group.pk,
+        "admin/kyc/approvalrequest/": request.pk,
     }
     fixed = {
         "action": "refresh",
         "document_id": 1,  # never reached: the admin asks for a staff login first
+        "request_id": request.pk,  # an approval request about the victim
         "app_label": "kyc",
         "content_type_id": ContentType.objects.get_for_model(verification).pk,
         "id": victim.user.pk,

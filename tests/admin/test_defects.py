@@ -137,7 +137,7 @@ def verified() -> Verification:
     return verification
 
 
-ALWAYS = {"add_note"}
+ALWAYS = {"add_note", "hold", "decide"}  # a hold and our own decision: any state
 AT_PROVIDER = ALWAYS | {"refresh", "force_outcome"}
 CASES: list[tuple[Callable[[], Verification], set[str]]] = [
     (profile_refused, ALWAYS | {"retry_customer", "request_profile_correction"}),

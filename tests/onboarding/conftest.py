@@ -12,15 +12,16 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from kyc.models import Document, Verification
+from kyc.models import Document, Submission, Verification
 from kyc.services.customers import (
     route_fields,
     verification_create_customer,
     verification_save_profile,
 )
 from kyc.services.documents import document_store
+from kyc.services.submissions import submission_create
 from onboarding.celery import app as celery_app
-from tests.support import images
+from tests.support import builders, images
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -111,8 +112,8 @@ def local_verification(user: Any, **fields: Any) -> Verification:
 
 
 def submitted_verification(user: Any, **kyc: Any) -> Verification:
-    """Profile, documents and the first submission sent to the emulator (in this process)."""
-    from kyc.services.submissions import submission_create, submission_send
+    """Profile, documents and the first submission sent to the emulator (in this process, or
+    by the worker of the browser tests' app when it took the task first: then waited for)."""
 
     verification = created_verification(user)
     data = {
@@ -126,8 +127,10 @@ def submitted_verification(user: Any, **kyc: Any) -> Verification:
         "additional_info": {"income_range": "5-10L", "profession": "Engineer"},
         "documents": accepted_documents(verification),
     } | kyc
-    submission = submission_create(verification=verification, kind="initial", data=data, actor=user)
-    assert submission_send(submission_id=submission.pk) == "sent"
+    submission = builders.sent(
+        submission_create(verification=verification, kind="initial", data=data, actor=user)
+    )
+    assert submission.state == Submission.State.SENT, submission.last_error
     verification.refresh_from_db()
     return verification
 

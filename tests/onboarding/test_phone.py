@@ -286,6 +286,7 @@ def _all_routes(verification: Any, document: Any) -> list[tuple[str, str]]:
     def value_of(route: Route, parameter: str) -> str:
         fixed = {
             "document_id": str(document.pk),
+            "request_id": "1",  # an approval request (four eyes): staff pages, never the phone's
             "token": "guessed-" + "t" * 40,
             "uidb64": "MQ",
             "object_id": str(verification.pk),
