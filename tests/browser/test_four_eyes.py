@@ -90,7 +90,7 @@ def test_officer_a_asks_for_a_reset_and_officer_b_approves_it(
     assert emulator.customer(verification.provider_customer_id)["status"] == "UNVERIFIED"
     assert ApprovalRequest.objects.get().decided_by == officer_b
     page.goto(detail)
-    expect(page.locator(".kyc-badge").first).to_have_text("Not submitted")
+    expect(page.locator(".field-status_badge .kyc-badge").first).to_have_text("Not submitted")
     expect(page.locator(".kyc-awaiting")).to_have_count(0)
     executed = AuditEvent.objects.get(verification=verification, action="approval_executed")
     assert executed.actor == officer_b
