@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from kyc.models import ApprovalRequest, AuditEvent, Status
 from kyc.services.polling import verification_refresh
 from tests.admin.conftest import PASSWORD, ROLES, staff_member
+from tests.onboarding.browser_steps import screenshot
 from tests.support.builders import processing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -67,6 +68,7 @@ def test_officer_a_asks_for_a_reset_and_officer_b_approves_it(
     page.get_by_role("button", name="Ask a second officer to approve the reset").click()
     expect(messages(page)).to_contain_text("a second officer must approve it")
     expect(page.locator(".kyc-awaiting")).to_contain_text("Awaiting approval")
+    screenshot(page, "four-eyes-awaiting")
     verification.refresh_from_db()
     assert verification.status == Status.VERIFIED  # nothing ran yet
 
@@ -81,6 +83,7 @@ def test_officer_a_asks_for_a_reset_and_officer_b_approves_it(
     request = second_desk.locator(".kyc-approval")
     expect(request).to_contain_text("Meera Iyer")
     expect(request).to_contain_text(officer_a.username)
+    screenshot(second_desk, "four-eyes-pending")
     request.get_by_role("button", name="Approve and run").click()
     expect(messages(second_desk)).to_contain_text("Approved and run: 1 of 1 verification done.")
     expect(second_desk.get_by_text("No request awaits approval.")).to_be_visible()
