@@ -49,6 +49,17 @@ class Refusal:
     message: str
 
 
+UNKNOWN_KEY = Refusal(
+    403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."
+)
+SIGNATURE_MISMATCH = Refusal(
+    403,
+    "SignatureDoesNotMatch",
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your key and signing method.",
+)
+
+
 def access_denied(message: str) -> Refusal:
     return Refusal(403, "AccessDenied", message)
 
@@ -107,11 +118,7 @@ class PostPolicyGuard:
             return access_denied("Invalid X-Amz-Credential.")
         secret = self.secrets.get(scope[0])
         if secret is None:
-            return Refusal(
-                403,
-                "InvalidAccessKeyId",
-                "The AWS Access Key Id you provided does not exist in our records.",
-            )
+            return UNKNOWN_KEY
         try:
             signed_at = datetime.strptime(query.get("X-Amz-Date", ""), "%Y%m%dT%H%M%SZ").replace(
                 tzinfo=UTC
@@ -125,12 +132,7 @@ class PostPolicyGuard:
             return access_denied("Request has expired")
         expected = sign_query(environ, params, secret=secret, scope=scope)
         if not hmac.compare_digest(expected, query["X-Amz-Signature"]):
-            return Refusal(
-                403,
-                "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided. "
-                "Check your key and signing method.",
-            )
+            return SIGNATURE_MISMATCH
         return None
 
     def _signature_refusal(self, fields: dict[str, str]) -> Refusal | None:
@@ -141,19 +143,10 @@ class PostPolicyGuard:
             return access_denied("Invalid x-amz-credential.")
         secret = self.secrets.get(scope[0])
         if secret is None:
-            return Refusal(
-                403,
-                "InvalidAccessKeyId",
-                "The AWS Access Key Id you provided does not exist in our records.",
-            )
+            return UNKNOWN_KEY
         expected = sign_policy(fields["policy"], secret=secret, date=scope[1], region=scope[2])
         if not hmac.compare_digest(expected, fields.get("x-amz-signature", "")):
-            return Refusal(
-                403,
-                "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided. "
-                "Check your key and signing method.",
-            )
+            return SIGNATURE_MISMATCH
         return None
 
 
