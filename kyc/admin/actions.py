@@ -432,10 +432,11 @@ def documents_context(user: Any, verification: Verification) -> dict[str, Any]:
     }
 
 
-def run_document_review(
+def provider_document_posted(
     model_admin: VerificationAdminBase, request: HttpRequest, object_id: str, document_id: int
-) -> HttpResponse:
-    """Accept or refuse one of the provider's documents (POST, with the review permission)."""
+) -> tuple[Verification, ProviderDocument] | HttpResponse:
+    """The verification and its provider document a review POST is about: 404 when either is
+    not there, 403 without the review permission, 405 for anything but a POST."""
     verification = model_admin.get_object(request, object_id)
     if verification is None:
         raise Http404
@@ -446,6 +447,17 @@ def run_document_review(
         raise PermissionDenied
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "POST"})
+    return verification, document
+
+
+def run_document_review(
+    model_admin: VerificationAdminBase, request: HttpRequest, object_id: str, document_id: int
+) -> HttpResponse:
+    """Accept or refuse one of the provider's documents (POST, with the review permission)."""
+    found = provider_document_posted(model_admin, request, object_id, document_id)
+    if isinstance(found, HttpResponse):
+        return found
+    verification, document = found
     decision = request.POST.get("decision", "")
     if decision not in ("accept", "reject"):
         messages.error(request, _("Choose to accept or to refuse the document."))

@@ -20,9 +20,9 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 
-from kyc.admin.actions import documents_context, may_review_documents
+from kyc.admin.actions import documents_context, provider_document_posted
 from kyc.admin.display import PREVIEW_URL_EXPIRY, can_see_unmasked
-from kyc.models import Document, ProviderDocument, Verification
+from kyc.models import Document, Verification
 from kyc.providers import registry
 from kyc.services import document_review
 from kyc.services.access import access_record_documents_viewed
@@ -186,16 +186,10 @@ def provider_decide_view(
     model_admin: VerificationAdminBase, request: HttpRequest, object_id: str, document_id: int
 ) -> HttpResponse:
     """The same decisions on one of the provider's documents: the provider is called."""
-    verification = model_admin.get_object(request, object_id)
-    if verification is None:
-        raise Http404
-    document = ProviderDocument.objects.filter(pk=document_id, verification=verification).first()
-    if document is None:
-        raise Http404
-    if not may_review_documents(request.user, verification):
-        raise PermissionDenied
-    if request.method != "POST":
-        return HttpResponse(status=405, headers={"Allow": "POST"})
+    found = provider_document_posted(model_admin, request, object_id, document_id)
+    if isinstance(found, HttpResponse):
+        return found
+    verification, document = found
     decision, reason = request.POST.get("decision", ""), request.POST.get("reason", "")
     allowed = {
         code
