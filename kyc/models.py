@@ -213,17 +213,21 @@ class Verification(models.Model):
     # An officer's hold (kyc/services/holds.py): NULL held_at means not on hold. While held,
     # the applicant cannot add a bank account and is not ready to transact.
     held_at = models.DateTimeField(null=True, blank=True)
-    hold_reason = models.CharField(max_length=32, choices=HoldReason.choices, blank=True)
-    hold_note = models.TextField(blank=True)
+    hold_reason = models.CharField(
+        max_length=32, choices=HoldReason.choices, blank=True, db_default=""
+    )
+    hold_note = models.TextField(blank=True, db_default="")
     held_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Our own decision beside the provider's (status stays as the provider reported it).
-    staff_decision = models.CharField(max_length=10, choices=StaffDecision.choices, blank=True)
-    staff_decision_reason = models.CharField(
-        max_length=32, choices=DecisionReason.choices, blank=True
+    staff_decision = models.CharField(
+        max_length=10, choices=StaffDecision.choices, blank=True, db_default=""
     )
-    staff_decision_note = models.TextField(blank=True)
+    staff_decision_reason = models.CharField(
+        max_length=32, choices=DecisionReason.choices, blank=True, db_default=""
+    )
+    staff_decision_note = models.TextField(blank=True, db_default="")
     staff_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -549,6 +553,15 @@ class BankAccount(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # The dashboard's bank figures of a period: accounts added, and those that failed.
+        indexes = [
+            models.Index(fields=["created_at"], name="kyc_bank_created"),
+            models.Index(
+                fields=["status_changed_at"],
+                condition=Q(status__in=["FAILED", "rejected"]),
+                name="kyc_bank_failed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.label}"
@@ -665,6 +678,14 @@ class AuditEvent(models.Model):
             # The audit list's filters by staff member and by action (kyc/admin/logs.py).
             models.Index(fields=["actor", "-created_at"], name="kyc_audit_actor"),
             models.Index(fields=["action", "-created_at"], name="kyc_audit_action"),
+            # The dashboard's throughput per officer: the staff entries of a period, read
+            # from the index alone (a small share of all entries).
+            models.Index(
+                fields=["created_at"],
+                condition=Q(source="staff"),
+                include=["actor", "action", "verification", "to_status"],
+                name="kyc_audit_staff",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -716,6 +737,19 @@ class ClearedDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} on {self.decided_at:%Y-%m-%d} (cleared)"
+
+
+class DashboardSnapshot(models.Model):
+    """The dashboard's figures of one period as last computed (kyc/services/figures.py): the
+    beat task refreshes them, the page reads this row instead of a quarter's rows."""
+
+    days = models.PositiveSmallIntegerField(primary_key=True)
+    figures = models.JSONField()
+    computed_at = models.DateTimeField()
+    seconds = models.FloatField()  # how long computing them took
+
+    def __str__(self) -> str:
+        return f"{self.days} days, as of {self.computed_at:%Y-%m-%d %H:%M}"
 
 
 class ApprovalRequest(models.Model):

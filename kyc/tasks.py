@@ -23,7 +23,7 @@ from django.utils.http import urlsafe_base64_encode
 from kyc.fields import decrypt
 from kyc.models import PhoneLink, Verification
 from kyc.providers.errors import TransientProviderError
-from kyc.services import banks, customers, polling, submissions, sweeper
+from kyc.services import banks, customers, figures, polling, submissions, sweeper
 from kyc.services.document_orphans import document_delete_orphans
 from kyc.services.notify import (
     absolute,
@@ -208,6 +208,11 @@ def poll_customer(*, verification_id: int) -> str:
 @shared_task
 def sweep_submissions() -> int:
     return sweeper.sweep_run().total()
+
+
+@shared_task
+def refresh_dashboard() -> int:
+    return len(figures.snapshot_refresh_all())
 
 
 @shared_task

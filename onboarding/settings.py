@@ -323,6 +323,10 @@ KYC_CASE_QUEUES = env_json(
     {"new_submissions": 24, "failed_review": 48, "provider_downgrades": 4},
     kind=dict,
 )
+# The dashboard's period figures (decisions, throughput, bank failures...) are computed by a
+# beat task this often and kept (kyc/services/figures.py): the page reads them, and says
+# how old they are; "Refresh now" computes them at once.
+KYC_DASHBOARD_REFRESH = env_int("KYC_DASHBOARD_REFRESH", 300, minimum=10)
 # DollarPe's sandbox-only features (mock-kyc-status, forcing outcomes) are refused unless this
 # is on (by default only in debug); every provider has a flag of its own.
 DOLLARPE_SANDBOX = env_bool("DOLLARPE_SANDBOX", DEBUG)
@@ -446,6 +450,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kyc.tasks.sweep_submissions",
         "schedule": float(KYC_SWEEP_EVERY),
         "options": {"expires": float(KYC_SWEEP_EVERY)},
+    },
+    "kyc-refresh-dashboard": {
+        "task": "kyc.tasks.refresh_dashboard",
+        "schedule": float(KYC_DASHBOARD_REFRESH),
+        "options": {"expires": float(KYC_DASHBOARD_REFRESH)},
     },
     "kyc-delete-orphan-uploads": {
         "task": "kyc.tasks.delete_orphan_uploads",

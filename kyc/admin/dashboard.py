@@ -1,56 +1,35 @@
-"""The compliance dashboard: where verifications stand and how long decisions take.
+"""The compliance dashboard page: the figures of kyc/services/figures.py, in words and charts.
 
-Every number is one aggregate query (GROUP BY or percentile_cont on PostgreSQL), so
-the page costs the same at a thousand rows or a million. SQLite has no
-percentile_cont: there the decided durations are read and ranked in Python, with
-the same interpolation.
-
-The decisions are each verification's current one plus those a reset took off
-(ClearedDecision, kept by kyc.services.status.verification_reset_local): a reset never
-rewrites the figures of the days before it.
+The figures come from the period's snapshot, with the time they were computed; holds and
+approvals waiting are read on every view. Labels are given here, in the staff member's
+language: snapshots hold codes.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
-from django.db import connection
-from django.db.models import Count, F, FloatField, Func, Q, QuerySet
-from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kyc.admin.display import duration_text
-from kyc.admin.filters import corrections_exhausted, stuck_before
-from kyc.models import ClearedDecision, FailureReason, Status, Verification
+from kyc.models import DashboardSnapshot, FailureReason, Status
+from kyc.services import figures
+from kyc.services.figures import (  # noqa: F401 - the dashboard's public names
+    AGE_BANDS,
+    PERIODS,
+    QueueBacklog,
+    decision_times,
+    percentile,
+    period,
+)
 
-PERIODS = (7, 30, 90)
-DEFAULT_PERIOD = 30
-DECIDED = (Status.VERIFIED, Status.FAILED)
 CHART_WIDTH = 720
 BAR_HEIGHT = 26
 DAY_CHART_HEIGHT = 160
 BAR_LEFT = 250  # room for the labels left of horizontal bars
-
-
-def _seconds_to_decision() -> Func:
-    return Func(
-        F("decided_at") - F("submitted_at"),
-        template="EXTRACT(EPOCH FROM %(expressions)s)",
-        output_field=FloatField(),
-    )
-
-
-def percentile(ordered: list[float], fraction: float) -> float | None:
-    """percentile_cont's linear interpolation between the closest ranks."""
-    if not ordered:
-        return None
-    position = (len(ordered) - 1) * fraction
-    lower, upper = math.floor(position), math.ceil(position)
-    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
 
 
 @dataclass(frozen=True)
@@ -80,6 +59,19 @@ class Day:
         return round(DAY_CHART_HEIGHT - self.height, 1)
 
 
+@dataclass(frozen=True)
+class Officer:
+    id: int
+    name: str
+    worked: int
+    claimed: int
+    resolved: int
+    decisions: int
+    approvals: int
+    reviews: int
+    actions: int
+
+
 @dataclass
 class Dashboard:
     days: int
@@ -91,6 +83,17 @@ class Dashboard:
     p95: float | None
     stuck: int
     exhausted: int
+    computed_at: datetime | None = None
+    late: bool = False
+    officers: list[Officer] = field(default_factory=list)
+    bank_added: int = 0
+    bank_failed: int = 0
+    bank_reasons: list[Bar] = field(default_factory=list)
+    duplicates_found: int = 0
+    with_duplicates: int = 0
+    backlog: list[QueueBacklog] = field(default_factory=list)
+    on_hold: int = 0
+    approvals_waiting: int = 0
     periods: tuple[int, ...] = PERIODS
     chart_width: int = CHART_WIDTH
     bar_height: int = BAR_HEIGHT
@@ -124,18 +127,40 @@ class Dashboard:
     def bar_left(self) -> int:
         return BAR_LEFT
 
+    @property
+    def age_bands(self) -> list[str]:
+        return age_band_labels()
 
-def period(raw: str | None) -> int:
-    """The period asked for in the query string; anything unexpected is the default."""
-    try:
-        days = int(raw or DEFAULT_PERIOD)
-    except ValueError:
-        return DEFAULT_PERIOD
-    return days if days in PERIODS else DEFAULT_PERIOD
+    @property
+    def breached(self) -> int:
+        return sum(queue.breached for queue in self.backlog)
+
+    @property
+    def open_cases(self) -> int:
+        return sum(queue.total for queue in self.backlog)
+
+    @property
+    def bank_failed_share(self) -> str:
+        if not self.bank_added:
+            return "—"
+        return f"{self.bank_failed / self.bank_added:.0%}"
+
+
+def age_band_labels() -> list[str]:
+    """'under 1 h', '1 h to 4 h' (with an en dash), ..., 'over 3 d' for AGE_BANDS (hours)."""
+
+    def hours(value: int) -> str:
+        return _("%d d") % (value // 24) if value >= 24 and value % 24 == 0 else _("%d h") % value
+
+    labels = [_("under %s") % hours(AGE_BANDS[1])]
+    for low, high in itertools.pairwise(AGE_BANDS[1:]):
+        labels.append(f"{hours(low)}\N{EN DASH}{hours(high)}")
+    labels.append(_("over %s") % hours(AGE_BANDS[-1]))
+    return labels
 
 
 def _bars(pairs: list[tuple[str, int]], keys: list[str] | None = None) -> list[Bar]:
-    top = max((value for _, value in pairs), default=0) or 1
+    top = max((value for _label, value in pairs), default=0) or 1
     keys = keys or [""] * len(pairs)
     return [
         Bar(
@@ -149,155 +174,56 @@ def _bars(pairs: list[tuple[str, int]], keys: list[str] | None = None) -> list[B
     ]
 
 
-def status_bars(verifications: QuerySet[Verification]) -> list[Bar]:
-    rows = verifications.order_by().values("status").annotate(n=Count("id"))
-    counts = {row["status"]: row["n"] for row in rows}
-    return _bars([(str(label), counts.get(value, 0)) for value, label in Status.choices])
-
-
-def reason_bars(verifications: QuerySet[Verification]) -> list[Bar]:
-    rows = (
-        verifications.filter(status=Status.FAILED)
-        .exclude(failure_reason="")
-        .order_by()
-        .values("failure_reason")
-        .annotate(n=Count("id"))
-        .order_by("-n", "failure_reason")
-    )
-    labels = dict(FailureReason.choices)
-    return _bars(
-        [(str(labels.get(row["failure_reason"], row["failure_reason"])), row["n"]) for row in rows],
-        [row["failure_reason"] for row in rows],
-    )
-
-
-def per_day(
-    verifications: QuerySet[Verification],
-    start: date,
-    days: int,
-    cleared: QuerySet[ClearedDecision] | None = None,
-) -> list[Day]:
-    since = _midnight(start)  # a range on the column itself, so its index serves it
-    started = {
-        row["day"]: row["n"]
-        for row in verifications.filter(created_at__gte=since)
-        .annotate(day=TruncDate("created_at"))
-        .order_by()
-        .values("day")
-        .annotate(n=Count("id"))
-    }
-    decided = _decided_per_day(verifications.filter(status__in=DECIDED), since)
-    if cleared is not None:
-        decided += _decided_per_day(cleared, since)
-    dates = [start + timedelta(days=offset) for offset in range(days)]
-    return _place_days(
-        [
-            Day(
-                d,
-                started.get(d, 0),
-                decided.get((d, Status.VERIFIED), 0),
-                decided.get((d, Status.FAILED), 0),
-            )
-            for d in dates
-        ]
-    )
-
-
-def _decided_per_day(decisions: QuerySet[Any], since: datetime) -> Counter[tuple[date, str]]:
-    """(day, status) -> decisions made that day; for verifications and cleared decisions alike
-    (both have status and decided_at)."""
-    rows = (
-        decisions.filter(decided_at__gte=since)
-        .annotate(day=TruncDate("decided_at"))
-        .order_by()
-        .values("day", "status")
-        .annotate(n=Count("id"))
-    )
-    return Counter({(row["day"], row["status"]): row["n"] for row in rows})
-
-
-def _place_days(rows: list[Day]) -> list[Day]:
-    top = max((row.started for row in rows), default=0) or 1
+def _place_days(rows: list[list[Any]]) -> list[Day]:
+    top = max((row[1] for row in rows), default=0) or 1
     step = CHART_WIDTH / max(len(rows), 1)
     return [
         Day(
-            row.day,
-            row.started,
-            row.verified,
-            row.failed,
+            date.fromisoformat(day),
+            started,
+            verified,
+            failed,
             x=round(index * step, 1),
-            height=round(row.started / top * (DAY_CHART_HEIGHT - 20), 1),
+            height=round(started / top * (DAY_CHART_HEIGHT - 20), 1),
         )
-        for index, row in enumerate(rows)
+        for index, (day, started, verified, failed) in enumerate(rows)
     ]
 
 
-def decision_times(*decided: QuerySet[Any]) -> tuple[int, float | None, float | None]:
-    """How many were decided, and the median and 95th percentile seconds it took, over the
-    rows of every queryset given (each with submitted_at and decided_at, none NULL)."""
-    if connection.vendor == "postgresql":
-        return _percentiles_in_sql(decided)
-    ordered = sorted(
-        (decided_at - submitted_at).total_seconds()
-        for queryset in decided
-        for decided_at, submitted_at in queryset.values_list("decided_at", "submitted_at")
-        if decided_at and submitted_at  # the queryset excludes NULLs; this tells the types
+def board_from(snapshot: DashboardSnapshot) -> Dashboard:
+    """The page's figures: the snapshot's, in words, and holds and approvals as they are now."""
+    kept = snapshot.figures
+    counts = dict(kept["statuses"])
+    reasons = dict(FailureReason.choices)
+    banks = kept["banks"]
+    return Dashboard(
+        days=kept["days"],
+        statuses=_bars([(str(label), counts.get(value, 0)) for value, label in Status.choices]),
+        reasons=_bars(
+            [(str(reasons.get(code, code)), n) for code, n in kept["reasons"]],
+            [code for code, _n in kept["reasons"]],
+        ),
+        per_day=_place_days(kept["per_day"]),
+        decided=kept["decided"],
+        median=kept["median"],
+        p95=kept["p95"],
+        stuck=kept["stuck"],
+        exhausted=kept["exhausted"],
+        computed_at=snapshot.computed_at,
+        late=figures.snapshot_is_late(snapshot),
+        officers=[Officer(**row) for row in kept["officers"]],
+        bank_added=banks["added"],
+        bank_failed=banks["failed"],
+        bank_reasons=_bars(
+            [(reason or _("(no reason given)"), n) for reason, n in banks["reasons"]]
+        ),
+        duplicates_found=kept["duplicates"]["found"],
+        with_duplicates=kept["duplicates"]["now"],
+        backlog=figures.backlog_from(kept["backlog"]),
+        on_hold=figures.on_hold(),
+        approvals_waiting=figures.approvals_waiting(),
     )
-    return len(ordered), percentile(ordered, 0.5), percentile(ordered, 0.95)
-
-
-def _percentiles_in_sql(
-    decided: tuple[QuerySet[Any], ...],
-) -> tuple[int, float | None, float | None]:
-    # The ORM cannot aggregate over a UNION: each queryset compiles its own SELECT of the
-    # durations (parameters kept apart), and one statement ranks them all.
-    parts, params = [], []
-    for queryset in decided:
-        sql, part_params = (
-            queryset.annotate(seconds=_seconds_to_decision())
-            .order_by()
-            .values_list("seconds")
-            .query.sql_with_params()
-        )
-        parts.append(f"({sql})")
-        params.extend(part_params)
-    union = " UNION ALL ".join(parts)
-    ranked = "PERCENTILE_CONT({}) WITHIN GROUP (ORDER BY seconds)"
-    # The parts are the ORM's compiled SQL; every value in them is a parameter.
-    query = (
-        f"SELECT COUNT(*), {ranked.format(0.5)}, {ranked.format(0.95)} FROM ({union}) AS d(seconds)"  # noqa: S608
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        count, median, p95 = cursor.fetchone()
-    return count, median, p95
-
-
-def _midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def dashboard(days: int) -> Dashboard:
-    verifications = Verification.objects.all()
-    start = timezone.localdate() - timedelta(days=days - 1)
-    since = _midnight(start)
-    decided = verifications.filter(
-        decided_at__gte=since, status__in=DECIDED, submitted_at__isnull=False
-    )
-    cleared = ClearedDecision.objects.all()
-    count, median, p95 = decision_times(
-        decided, cleared.filter(decided_at__gte=since, submitted_at__isnull=False)
-    )
-    return Dashboard(
-        days=days,
-        statuses=status_bars(verifications),
-        reasons=reason_bars(verifications),
-        per_day=per_day(verifications, start, days, cleared),
-        decided=count,
-        median=median,
-        p95=p95,
-        stuck=verifications.filter(
-            Q(status=Status.PROCESSING) & Q(status_changed_at__lt=stuck_before())
-        ).count(),
-        exhausted=verifications.filter(corrections_exhausted()).count(),
-    )
+    return board_from(figures.snapshot_for(days))

@@ -7,7 +7,6 @@ planner's statistics instead of COUNT(*).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
@@ -15,13 +14,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kyc.models import FailureReason, Status
 from kyc.providers import registry
+from kyc.services.figures import corrections_exhausted, stuck_before
 
 # Below this many rows an exact count is cheap, and an estimate would look wrong.
 EXACT_COUNT_BELOW = 100_000
@@ -127,10 +126,6 @@ class ProviderFilter(_ValuesFilter):
         ]
 
 
-def stuck_before() -> Any:
-    return timezone.now() - timedelta(seconds=settings.KYC_STUCK_AFTER)
-
-
 class StuckFilter(admin.SimpleListFilter):
     title = _("stuck")
     parameter_name = "stuck"
@@ -143,11 +138,6 @@ class StuckFilter(admin.SimpleListFilter):
         if self.value() != "yes":
             return queryset
         return queryset.filter(status=Status.PROCESSING, status_changed_at__lt=stuck_before())
-
-
-def corrections_exhausted() -> Q:
-    """Every correction the applicant was allowed is used (none where there is no limit)."""
-    return Q(corrections_allowed__isnull=False, corrections_used__gte=F("corrections_allowed"))
 
 
 class AttemptsExhaustedFilter(admin.SimpleListFilter):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
@@ -86,6 +86,7 @@ from kyc.models import (
 from kyc.providers.registry import capabilities, known
 from kyc.services.access import access_record_export, access_record_view
 from kyc.services.cases import with_sla
+from kyc.services.figures import snapshot_refresh
 from kyc.services.staff import NOTE_MAX_LENGTH, latest_kyc_data
 
 REFERENCE_SEARCH = re.compile(r"KYC-([0-9a-f]{8})", re.IGNORECASE)
@@ -573,14 +574,24 @@ class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, Verificatio
     ) -> HttpResponse:
         return run_document_review(self, request, object_id, document_id)
 
-    def dashboard_view(self, request: HttpRequest) -> HttpResponse:
+    def dashboard_view(self, request: HttpRequest) -> HttpResponseBase:
         if not self.has_view_permission(request):
             raise PermissionDenied
+        days = period(request.GET.get("days"))
+        if request.method == "POST":  # "Refresh now": the period's figures, computed at once
+            snapshot = snapshot_refresh(days)
+            self.message_user(
+                request,
+                _("The figures were computed again (in %(seconds)s s).")
+                % {"seconds": f"{snapshot.seconds:.1f}"},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(f"{request.path}?days={days}")
         context = {
             **self.admin_site.each_context(request),
             "title": _("Compliance dashboard"),
             "opts": self.model._meta,
-            "board": dashboard(period(request.GET.get("days"))),
+            "board": dashboard(days),
         }
         return TemplateResponse(request, "admin/kyc/verification/dashboard.html", context)
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from kyc.admin.dashboard import decision_times, percentile, period
-from kyc.models import Status, Verification
-from tests.admin.conftest import verification_row
+from kyc.models import AuditEvent, BankAccount, CaseState, DashboardSnapshot, Status, Verification
+from kyc.services import cases, figures
+from kyc.services.decisions import decision_record
+from kyc.tasks import refresh_dashboard
+from tests.admin.conftest import ROLES, ago, staff_member, verification_row, with_bank
 
 pytestmark = pytest.mark.django_db
 DASHBOARD = reverse("admin:kyc_verification_dashboard")
@@ -112,3 +119,184 @@ def test_the_dashboard_needs_the_view_permission(client, django_user_model):
     staff = django_user_model.objects.create_user("plain", password="x", is_staff=True)
     client.force_login(staff)
     assert client.get(DASHBOARD).status_code == 403
+
+
+# --- issue 16, item 6: the open work, officers, banks, duplicates, snapshots ----------------
+@pytest.fixture
+def open_work(db):
+    """Open cases in each queue at known ages: SLAs are 24 h (new submissions), 48 h (failed,
+    needing review) and 4 h (provider downgrades)."""
+    rows = [
+        # (status, case state, hours since it opened, assigned)
+        (Status.PROCESSING, CaseState.OPEN, 0.5, False),
+        (Status.PROCESSING, CaseState.OPEN, 2, False),
+        (Status.PROCESSING, CaseState.IN_REVIEW, 30, True),  # past 24 h
+        (Status.FAILED, CaseState.OPEN, 50, False),  # past 48 h
+        (Status.FAILED, CaseState.OPEN, 10, False),
+        (Status.PROCESSING, CaseState.WAITING, 100, False),  # not open: not counted
+        (Status.FAILED, CaseState.RESOLVED, 100, False),  # resolved: not counted
+        (Status.UNVERIFIED, CaseState.OPEN, 80, False),  # reopened by hand: no queue
+    ]
+    officer = staff_member(ROLES.OFFICER)
+    for status, state, hours, assigned in rows:
+        verification = verification_row(status=status)
+        Verification.objects.filter(pk=verification.pk).update(
+            case_state=state,
+            case_opened_at=ago(hours=hours),
+            assignee=officer if assigned else None,
+        )
+    held = verification_row(status=Status.VERIFIED)
+    Verification.objects.filter(pk=held.pk).update(
+        held_at=timezone.now(), case_state=CaseState.ON_HOLD, hold_reason="other"
+    )
+
+
+def test_the_backlog_counts_open_cases_by_queue_age_and_sla(open_work):
+    by_queue = {queue.key: queue for queue in figures.backlog()}
+    assert list(by_queue) == ["provider_downgrades", "new_submissions", "failed_review", ""]
+    new, failed, other = by_queue["new_submissions"], by_queue["failed_review"], by_queue[""]
+    # Bands: under 1 h, 1-4 h, 4-24 h, 1-3 d, over 3 d.
+    assert new.by_age == (1, 1, 0, 1, 0)
+    assert (new.total, new.unassigned, new.breached) == (3, 2, 1)
+    assert failed.by_age == (0, 0, 1, 1, 0)
+    assert (failed.total, failed.breached) == (2, 1)
+    assert other.by_age == (0, 0, 0, 0, 1)
+    assert other.breached == 0
+    assert by_queue["provider_downgrades"].total == 0
+
+
+def test_the_page_shows_the_open_work_and_links_to_the_lists(viewer_client, open_work):
+    board = viewer_client.get(DASHBOARD).context["board"]
+    assert (board.open_cases, board.breached, board.on_hold) == (6, 2, 1)
+    page = viewer_client.get(DASHBOARD).content.decode()
+    assert '<strong id="kyc-breached">2</strong>' in page
+    assert "?queue=breached" in page
+    assert "?queue=new_submissions" in page
+    assert "?on_hold=yes" in page
+    dash = "\N{EN DASH}"
+    for label in ("under 1 h", f"1 h{dash}4 h", f"4 h{dash}1 d", f"1 d{dash}3 d", "over 3 d"):
+        assert f'<th scope="col">{label}</th>' in page
+    assert page.count('class="kyc-breached"') == 2  # the two queues with a breach
+    assert "Other open cases" in page
+    # Each link leads to a list that shows as many.
+    listed = viewer_client.get(reverse("admin:kyc_verification_changelist") + "?queue=breached")
+    assert listed.context["cl"].result_count == 2
+
+
+def test_throughput_per_officer_counts_what_each_did(viewer_client, officer):
+    claimed, decided = (
+        verification_row(status=Status.FAILED),
+        verification_row(status=Status.FAILED),
+    )
+    Verification.objects.filter(pk__in=[claimed.pk, decided.pk]).update(case_state=CaseState.OPEN)
+    assert cases.case_claim(verification=claimed, actor=officer).done
+    assert cases.case_claim(verification=decided, actor=officer).done
+    decision_record(
+        verification_id=decided.pk,
+        actor=officer,
+        decision="rejected",
+        reason="suspected_fraud",
+        note="Forged document",
+    )
+    assert cases.case_set_state(
+        verification=decided, state=CaseState.RESOLVED, actor=officer, note="done"
+    ).done
+    other = staff_member(ROLES.OFFICER)
+    assert cases.case_claim(verification=verification_row(status=Status.FAILED), actor=other).done
+    # Long ago: outside the period.
+    AuditEvent.objects.create(
+        verification=claimed, actor=other, source="staff", action="case_claimed"
+    )
+    AuditEvent.objects.filter(pk=AuditEvent.objects.latest("pk").pk).update(created_at=ago(days=40))
+    board = viewer_client.get(DASHBOARD).context["board"]
+    rows = {row.name: row for row in board.officers}
+    mine = rows[officer.username]
+    assert (mine.worked, mine.claimed, mine.resolved, mine.decisions) == (2, 2, 1, 1)
+    assert (rows[other.username].worked, rows[other.username].claimed) == (1, 1)
+    assert board.officers[0].name == officer.username  # most cases worked first
+    page = viewer_client.get(DASHBOARD).content.decode()
+    assert f"?assignee={officer.pk}" in page
+
+
+def test_bank_failures_and_duplicates_of_the_period(viewer_client):
+    for index, state in enumerate(["VERIFIED", "FAILED", "FAILED", "rejected", "PROCESSING"]):
+        bank = with_bank(verification_row(status=Status.VERIFIED), number=f"12345678901{index}")
+        BankAccount.objects.filter(pk=bank.pk).update(
+            status=state, failure_reason="NAME_MISMATCH" if state == "FAILED" else ""
+        )
+    old = with_bank(verification_row(status=Status.VERIFIED), number="999999999999")
+    BankAccount.objects.filter(pk=old.pk).update(
+        status="FAILED", created_at=ago(days=60), status_changed_at=ago(days=60)
+    )
+    twins = [verification_row(status=Status.VERIFIED) for _ in range(2)]
+    Verification.objects.filter(pk__in=[t.pk for t in twins]).update(has_duplicates=True)
+    for twin in twins:
+        AuditEvent.objects.create(verification=twin, source="system", action="duplicates_found")
+    board = viewer_client.get(DASHBOARD).context["board"]
+    assert (board.bank_added, board.bank_failed, board.bank_failed_share) == (5, 3, "60%")
+    assert {bar.label: bar.value for bar in board.bank_reasons} == {
+        "NAME_MISMATCH": 2,
+        "(no reason given)": 1,
+    }
+    assert (board.duplicates_found, board.with_duplicates) == (2, 2)
+    board = viewer_client.get(DASHBOARD + "?days=90").context["board"]
+    assert (board.bank_added, board.bank_failed) == (6, 4)
+
+
+def test_the_period_figures_are_kept_until_refreshed(viewer_client):
+    verification_row(status=Status.VERIFIED)
+    first = viewer_client.get(DASHBOARD).context["board"]
+    assert {bar.label: bar.value for bar in first.statuses}["Verified"] == 1
+    verification_row(status=Status.VERIFIED)
+    kept = viewer_client.get(DASHBOARD).context["board"]
+    assert {bar.label: bar.value for bar in kept.statuses}["Verified"] == 1  # the snapshot's
+    assert kept.computed_at == first.computed_at
+    assert not kept.late
+    page = viewer_client.get(DASHBOARD).content.decode()
+    assert "Refresh now" in page
+    assert "errornote" not in page
+    response = viewer_client.post(DASHBOARD + "?days=30", follow=True)
+    assert response.redirect_chain[-1][0].endswith("?days=30")
+    assert "The figures were computed again" in response.content.decode()
+    fresh = response.context["board"]
+    assert {bar.label: bar.value for bar in fresh.statuses}["Verified"] == 2
+    assert fresh.computed_at > first.computed_at
+
+
+def test_figures_older_than_two_refresh_periods_are_flagged(viewer_client, settings):
+    viewer_client.get(DASHBOARD)
+    settings.KYC_DASHBOARD_REFRESH = 60
+    DashboardSnapshot.objects.update(computed_at=ago(seconds=121))
+    response = viewer_client.get(DASHBOARD)
+    assert response.context["board"].late
+    assert 'class="errornote" role="alert"' in response.content.decode()
+    assert "scheduled refresh (Celery beat) may not be running" in response.content.decode()
+    # Computed on another day: the period's days no longer match, so computed again.
+    DashboardSnapshot.objects.update(computed_at=ago(days=1, seconds=5))
+    assert not viewer_client.get(DASHBOARD).context["board"].late
+
+
+def test_the_beat_task_refreshes_every_period(db, eager_tasks):
+    assert refresh_dashboard.delay().get() == 3
+    assert sorted(DashboardSnapshot.objects.values_list("days", flat=True)) == [7, 30, 90]
+    assert "kyc.tasks.refresh_dashboard" in {
+        entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()
+    }
+
+
+def test_refresh_now_needs_the_csrf_token(viewer):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(viewer)
+    assert client.post(DASHBOARD).status_code == 403
+    assert not DashboardSnapshot.objects.exists()
+
+
+def test_the_page_costs_the_same_queries_whatever_the_rows(viewer_client, open_work):
+    viewer_client.get(DASHBOARD)  # the snapshot is made
+    with CaptureQueriesContext(connection) as few:
+        viewer_client.get(DASHBOARD)
+    for _ in range(5):
+        verification_row(status=Status.PROCESSING, case_state=CaseState.OPEN)
+    with CaptureQueriesContext(connection) as more:
+        viewer_client.get(DASHBOARD)
+    assert len(more) == len(few)
