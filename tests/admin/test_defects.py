@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
@@ -579,7 +579,9 @@ def test_the_audit_list_filters_by_actor_action_and_date_and_searches_notes(offi
     assert "old one" in audit_notes(officer_client, {"actor": "none"})
     assert audit_notes(officer_client, {"audit_action": "note_added"}) == staff_only
     assert audit_notes(officer_client, {"audit_action": "status_changed"}) == {"old one"}
-    recent = (timezone.now() - timedelta(days=7)).date().isoformat()
+    # As the date filter's "Past 7 days" link sends it: an aware midnight.
+    week = timezone.localdate() - timedelta(days=7)
+    recent = timezone.make_aware(datetime.combine(week, time.min)).isoformat(sep=" ")
     assert "old one" not in audit_notes(officer_client, {"created_at__gte": recent})
     assert audit_notes(officer_client, {"q": "BLURRY"}) == {"Passport is blurry"}
     page = officer_client.get(AUDIT).content.decode()
