@@ -24,6 +24,7 @@ from kyc.fields import decrypt
 from kyc.models import PhoneLink, Verification
 from kyc.providers.errors import TransientProviderError
 from kyc.services import banks, customers, figures, polling, submissions, sweeper
+from kyc.services.approvals import approvals_expire
 from kyc.services.document_orphans import document_delete_orphans
 from kyc.services.notify import (
     absolute,
@@ -208,6 +209,11 @@ def poll_customer(*, verification_id: int) -> str:
 @shared_task
 def sweep_submissions() -> int:
     return sweeper.sweep_run().total()
+
+
+@shared_task
+def expire_approvals() -> int:
+    return approvals_expire()
 
 
 @shared_task

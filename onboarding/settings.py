@@ -451,6 +451,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(KYC_SWEEP_EVERY),
         "options": {"expires": float(KYC_SWEEP_EVERY)},
     },
+    # Four-eyes requests past KYC_APPROVAL_EXPIRY_HOURS close (audited) even if nobody looks.
+    "kyc-expire-approvals": {
+        "task": "kyc.tasks.expire_approvals",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
     "kyc-refresh-dashboard": {
         "task": "kyc.tasks.refresh_dashboard",
         "schedule": float(KYC_DASHBOARD_REFRESH),

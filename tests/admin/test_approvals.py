@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from kyc.models import ApprovalRequest, AuditEvent, Status, Verification
 from kyc.services.polling import verification_refresh
 from kyc.services.readiness import ready_to_transact
 from kyc.services.status import verification_apply_status
+from kyc.tasks import expire_approvals
 from tests.admin.conftest import approve_pending, verification_row
 from tests.admin.test_actions import run, verified
 from tests.onboarding.conftest import (
@@ -150,6 +152,21 @@ def test_a_request_nobody_decided_expires(officer_client, second_officer_client,
     assert (expired.source, expired.actor) == ("system", None)
     verification.refresh_from_db()
     assert verification.status == Status.VERIFIED
+
+
+def test_the_beat_expires_requests_nobody_looked_at(officer_client, eager_tasks):
+    verification = verification_row(status=Status.VERIFIED)
+    run(officer_client, verification, "reset", confirm="yes", note="Wrong person")
+    request = ApprovalRequest.objects.get()
+    assert expire_approvals.delay().get() == 0  # not due yet
+    ApprovalRequest.objects.filter(pk=request.pk).update(expires_at=timezone.now())
+    assert expire_approvals.delay().get() == 1  # nobody opened a page
+    request.refresh_from_db()
+    assert request.state == ApprovalRequest.State.EXPIRED
+    assert AuditEvent.objects.filter(verification=verification, action="approval_expired").exists()
+    assert "kyc.tasks.expire_approvals" in {
+        entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()
+    }
 
 
 def test_an_approved_request_is_not_run_on_a_verification_that_moved_on(
