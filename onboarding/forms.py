@@ -40,6 +40,7 @@ from onboarding.formbuilder import FormPlan, SpecFormMixin
 from onboarding.limits import LoginLockout
 from onboarding.prg import Kept
 from onboarding.uploads import too_large
+from onboarding.widgets import CountrySelect
 
 DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{4,30}$")
 EARLIEST_BIRTH = date(1900, 1, 1)
@@ -156,7 +157,7 @@ class ProfileForm(JourneyForm):
         label=_("Nationality"),
         choices=_countries_with_blank,
         initial=default_country,
-        widget=forms.Select(attrs={"autocomplete": "country"}),
+        widget=CountrySelect(attrs={"autocomplete": "country"}, source=_countries_with_blank),
     )
     phone = forms.CharField(
         label=_("Mobile phone number"),
@@ -171,6 +172,7 @@ class ProfileForm(JourneyForm):
         label=_("Country where you live"),
         choices=_countries_with_blank,
         required=False,
+        widget=CountrySelect(source=_countries_with_blank),
         help_text=_("Needed only if you are a non-resident."),
     )
 
@@ -317,7 +319,7 @@ class AddressForm(JourneyForm):
         label=_("Country"),
         choices=_countries_with_blank,
         initial=default_country,
-        widget=forms.Select(attrs={"autocomplete": "country"}),
+        widget=CountrySelect(attrs={"autocomplete": "country"}, source=_countries_with_blank),
     )
 
     def address(self) -> dict[str, str]:
