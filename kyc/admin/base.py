@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -47,6 +48,20 @@ class GuardedActions:
                 messages.error(request, _("This action cannot be run here, or not by you."))
                 return HttpResponseRedirect(request.get_full_path())
         return super().changelist_view(request, extra_context)  # type: ignore[misc]
+
+
+class QuickCheckbox:
+    """The list's row checkbox as Django renders it (the same markup, tested), without a form
+    widget and its template per row: a hundred of them were a third of the list's time."""
+
+    def action_checkbox(self, obj: Any) -> SafeString:
+        label = format_html(_("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
 
 def username_of(user: Any) -> str:

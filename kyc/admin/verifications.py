@@ -38,7 +38,14 @@ from kyc.admin.actions import (
     run_document_review,
     without_futile_actions,
 )
-from kyc.admin.base import GuardedActions, ReadOnly, ReadOnlyInline, transition_text, username_of
+from kyc.admin.base import (
+    GuardedActions,
+    QuickCheckbox,
+    ReadOnly,
+    ReadOnlyInline,
+    transition_text,
+    username_of,
+)
 from kyc.admin.changelist import VerificationChangeList
 from kyc.admin.dashboard import dashboard, period
 from kyc.admin.display import (
@@ -181,7 +188,9 @@ class BankAccountInline(ReadOnlyInline):
 
 # --- verifications -------------------------------------------------------------------------
 @admin.register(Verification)
-class VerificationAdmin(AuditTrailHistory, GuardedActions, ReadOnly, VerificationBase):
+class VerificationAdmin(
+    AuditTrailHistory, GuardedActions, QuickCheckbox, ReadOnly, VerificationBase
+):
     list_display = (
         "name_shown",
         "email_shown",
