@@ -36,7 +36,7 @@ from kyc.models import (
 from kyc.providers import registry
 from kyc.providers.interface import DocumentReviewProvider
 from kyc.services import customer_retry, staff
-from kyc.services.approvals import approval_request
+from kyc.services.approvals import approval_request, pending_requests
 from kyc.services.corrections import fixable
 from kyc.services.customers import routing_frozen
 from kyc.services.staff import StaffActionRefused, StaffResult
@@ -104,7 +104,15 @@ def has_customer(verification: Verification) -> bool:
 
 
 def reset_possible(verification: Verification) -> bool:
-    return has_customer(verification) and verification.status != Status.UNVERIFIED
+    """Something to reset, and no reset of it already waiting for a second officer (the
+    page shows that request instead)."""
+    return (
+        has_customer(verification)
+        and verification.status != Status.UNVERIFIED
+        and not pending_requests()
+        .filter(action=ApprovalRequest.Action.RESET, verifications=verification)
+        .exists()
+    )
 
 
 def override_possible(verification: Verification) -> bool:

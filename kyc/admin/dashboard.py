@@ -132,6 +132,12 @@ class Dashboard:
         return age_band_labels()
 
     @property
+    def since_param(self) -> str:
+        """The period's first moment as the audit list's date filter takes it."""
+        start = figures.midnight(self.per_day[0].day) if self.per_day else None
+        return start.isoformat(sep=" ") if start else ""
+
+    @property
     def breached(self) -> int:
         return sum(queue.breached for queue in self.backlog)
 

@@ -3,12 +3,15 @@ list and page. Each button is one service call (kyc/services/holds.py, approvals
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -96,12 +99,17 @@ class OnHoldFilter(admin.SimpleListFilter):
         return queryset
 
 
+def moment(value: datetime) -> str:
+    """As the admin shows every other date and time: local time, the language's format."""
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
 def hold_text(obj: Verification) -> str:
     if obj.held_at is None:
         return _("Not on hold")
     who = obj.held_by.get_username() if obj.held_by else "—"
     return _("On hold since %(when)s by %(who)s: %(reason)s. %(note)s") % {
-        "when": obj.held_at.strftime("%Y-%m-%d %H:%M"),
+        "when": moment(obj.held_at),
         "who": who,
         "reason": obj.get_hold_reason_display(),
         "note": obj.hold_note,
@@ -114,7 +122,7 @@ def decision_text(obj: Verification) -> str:
     if not obj.staff_decision:
         return _("None of ours: the provider's (%s) stands.") % provider_said
     who = obj.staff_decided_by.get_username() if obj.staff_decided_by else "—"
-    when = obj.staff_decided_at.strftime("%Y-%m-%d %H:%M") if obj.staff_decided_at else "—"
+    when = moment(obj.staff_decided_at) if obj.staff_decided_at else "—"
     return _(
         "%(decision)s (%(reason)s) by %(who)s on %(when)s: %(note)s — the provider says "
         "%(provider)s; ours is what counts."

@@ -93,7 +93,7 @@ from kyc.models import (
 from kyc.providers.registry import capabilities, known
 from kyc.services.access import access_record_export, access_record_view
 from kyc.services.cases import with_sla
-from kyc.services.figures import snapshot_refresh
+from kyc.services.figures import REFRESH_AT_MOST_EVERY, snapshot_age, snapshot_refresh
 from kyc.services.staff import NOTE_MAX_LENGTH, latest_kyc_data
 
 REFERENCE_SEARCH = re.compile(r"KYC-([0-9a-f]{8})", re.IGNORECASE)
@@ -588,6 +588,15 @@ class VerificationAdmin(
             raise PermissionDenied
         days = period(request.GET.get("days"))
         if request.method == "POST":  # "Refresh now": the period's figures, computed at once
+            if (waited := snapshot_age(days)) is not None and waited < REFRESH_AT_MOST_EVERY:
+                # Seconds of database work at a million rows: not on every click.
+                self.message_user(
+                    request,
+                    _("These figures were computed %(seconds)d s ago; refresh again in a minute.")
+                    % {"seconds": waited},
+                    messages.WARNING,
+                )
+                return HttpResponseRedirect(f"{request.path}?days={days}")
             snapshot = snapshot_refresh(days)
             self.message_user(
                 request,

@@ -294,6 +294,8 @@ def _decided_per_day(decisions: QuerySet[Any], since: datetime) -> Counter[tuple
 CLAIMS = ("case_claimed",)
 DECISIONS = ("staff_decision_approved", "staff_decision_rejected")
 APPROVALS = ("approval_approved", "approval_rejected")  # four eyes: another's request decided
+# What staff read (kyc/services/access.py): audited, but not work done on a case.
+READS = ("identity_data_viewed", "documents_viewed", "list_exported")
 REVIEWS = ("document_review_accepted", "document_review_rejected", "document_reupload_requested")
 
 
@@ -301,12 +303,14 @@ COLUMNS = ("worked", "claimed", "resolved", "decisions", "approvals", "reviews")
 
 
 def officer_throughput(since: datetime) -> list[dict[str, Any]]:
-    """Per staff member, what they did in the period: cases worked (distinct verifications
-    they acted on), claimed, resolved, our own decisions recorded, other officers' requests
-    they approved or refused (four eyes) and documents reviewed; most cases worked first.
+    """Per staff member, what they did in the period (reading pages and exports aside):
+    cases worked (distinct verifications they acted on), claimed, resolved, our own
+    decisions recorded, other officers' requests they approved or refused (four eyes) and
+    documents reviewed; most cases worked first.
     One GROUP BY over the staff audit entries of the period (the kyc_audit_staff index)."""
     rows = (
         AuditEvent.objects.filter(source="staff", actor__isnull=False, created_at__gte=since)
+        .exclude(action__in=READS)
         .order_by()
         .values("actor", "actor__username")
         .annotate(
@@ -419,6 +423,17 @@ def snapshot_for(days: int) -> DashboardSnapshot:
     if snapshot is None or timezone.localdate(snapshot.computed_at) != timezone.localdate():
         return snapshot_refresh(days)
     return snapshot
+
+
+REFRESH_AT_MOST_EVERY = 60  # seconds: "Refresh now" on fresher figures is refused
+
+
+def snapshot_age(days: int) -> int | None:
+    """Seconds since the period's figures were computed, or None if they never were."""
+    computed = (
+        DashboardSnapshot.objects.filter(days=days).values_list("computed_at", flat=True).first()
+    )
+    return int((timezone.now() - computed).total_seconds()) if computed else None
 
 
 def snapshot_is_late(snapshot: DashboardSnapshot) -> bool:

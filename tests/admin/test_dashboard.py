@@ -15,6 +15,7 @@ from django.utils import timezone
 from kyc.admin.dashboard import decision_times, percentile, period
 from kyc.models import AuditEvent, BankAccount, CaseState, DashboardSnapshot, Status, Verification
 from kyc.services import cases, figures
+from kyc.services.access import access_record_export, access_record_view
 from kyc.services.decisions import decision_record
 from kyc.tasks import refresh_dashboard
 from tests.admin.conftest import ROLES, ago, staff_member, verification_row, with_bank
@@ -201,6 +202,10 @@ def test_throughput_per_officer_counts_what_each_did(viewer_client, officer):
     assert cases.case_set_state(
         verification=decided, state=CaseState.RESOLVED, actor=officer, note="done"
     ).done
+    # Reading pages and exporting are audited, but are not work on a case.
+    access_record_view(actor=officer, verification=claimed, documents=[])
+    reader = staff_member(ROLES.VIEWER)
+    access_record_export(actor=reader, unmasked=False, filters={})
     other = staff_member(ROLES.OFFICER)
     assert cases.case_claim(verification=verification_row(status=Status.FAILED), actor=other).done
     # Long ago: outside the period.
@@ -214,8 +219,15 @@ def test_throughput_per_officer_counts_what_each_did(viewer_client, officer):
     assert (mine.worked, mine.claimed, mine.resolved, mine.decisions) == (2, 2, 1, 1)
     assert (rows[other.username].worked, rows[other.username].claimed) == (1, 1)
     assert board.officers[0].name == officer.username  # most cases worked first
+    assert reader.username not in rows  # only read and exported
+    assert mine.actions == 4  # 2 claims, a decision, a resolution: the page view left out
     page = viewer_client.get(DASHBOARD).content.decode()
-    assert f"?assignee={officer.pk}" in page
+    link = f"/admin/kyc/auditevent/?actor={officer.pk}&amp;created_at__gte="
+    assert link in page
+    href = page.split(link, 1)[1].split('"', 1)[0]  # the period's start, as the page has it
+    trail = viewer_client.get(link.replace("&amp;", "&") + href)
+    assert trail.status_code == 200
+    assert trail.context["cl"].result_count == mine.actions + 1  # and the page view
 
 
 def test_bank_failures_and_duplicates_of_the_period(viewer_client):
@@ -255,12 +267,17 @@ def test_the_period_figures_are_kept_until_refreshed(viewer_client):
     page = viewer_client.get(DASHBOARD).content.decode()
     assert "Refresh now" in page
     assert "errornote" not in page
+    # Computed less than a minute ago: Refresh now waits (seconds of work at a million rows).
+    refused = viewer_client.post(DASHBOARD + "?days=30", follow=True)
+    assert "refresh again in a minute" in refused.content.decode()
+    assert refused.context["board"].computed_at == first.computed_at
+    DashboardSnapshot.objects.update(computed_at=ago(minutes=2))
     response = viewer_client.post(DASHBOARD + "?days=30", follow=True)
     assert response.redirect_chain[-1][0].endswith("?days=30")
     assert "The figures were computed again" in response.content.decode()
     fresh = response.context["board"]
     assert {bar.label: bar.value for bar in fresh.statuses}["Verified"] == 2
-    assert fresh.computed_at > first.computed_at
+    assert fresh.computed_at > ago(minutes=1)
 
 
 def test_figures_older_than_two_refresh_periods_are_flagged(viewer_client, settings):
