@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.utils.formats import date_format, number_format
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from kyc.admin.display import duration_text
@@ -130,6 +133,45 @@ class Dashboard:
     @property
     def age_bands(self) -> list[str]:
         return age_band_labels()
+
+    # The per-day chart and table: up to 90 rows of dates and numbers, built here in one
+    # pass (through the template they were half the 90-day page's time).
+    @property
+    def day_bars_html(self) -> SafeString:
+        return format_html_join(
+            "",
+            '<rect class="kyc-chart-bar" x="{}" y="{}" width="{}" height="{}">'
+            "<title>{}: {}</title></rect>",
+            (
+                (
+                    day.x,
+                    day.y,
+                    self.day_bar_width,
+                    day.height,
+                    date_format(day.day, "SHORT_DATE_FORMAT"),
+                    day.started,
+                )
+                for day in self.per_day
+            ),
+        )
+
+    @property
+    def day_rows_html(self) -> SafeString:
+        return format_html_join(
+            "",
+            '<tr><th scope="row"><time datetime="{}">{}</time></th><td>{}</td><td>{}</td>'
+            "<td>{}</td></tr>",
+            (
+                (
+                    day.day.isoformat(),
+                    date_format(day.day, "DATE_FORMAT"),
+                    number_format(day.started, force_grouping=True),
+                    number_format(day.verified, force_grouping=True),
+                    number_format(day.failed, force_grouping=True),
+                )
+                for day in reversed(self.per_day)
+            ),
+        )
 
     @property
     def since_param(self) -> str:
