@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from kyc.admin.audit_words import action_words, transition_words
 from kyc.models import AuditEvent, Verification
 
 if TYPE_CHECKING:  # the admin classes are generic only in the type stubs
@@ -87,6 +89,13 @@ def verification_link(verification: Verification | None) -> SafeString | str:
 
 
 def transition_text(event: AuditEvent) -> str:
-    if not (event.from_status or event.to_status):
-        return "—"
-    return f"{event.from_status or '—'} → {event.to_status or '—'}"
+    """From which status (or case or bank state) to which, in words."""
+    return transition_words(event)
+
+
+class ActionInWords:
+    """The audit entry's action as staff read it (the code stays in the database)."""
+
+    @admin.display(description=_lazy("Action"), ordering="action")
+    def action_shown(self, event: AuditEvent) -> str:
+        return action_words(event.action)

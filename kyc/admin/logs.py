@@ -14,7 +14,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kyc.admin.base import GuardedActions, ReadOnly, transition_text, username_of, verification_link
+from kyc.admin.audit_words import action_words
+from kyc.admin.base import (
+    ActionInWords,
+    GuardedActions,
+    ReadOnly,
+    transition_text,
+    username_of,
+    verification_link,
+)
 from kyc.admin.filters import EstimatedCountPaginator, distinct_values
 from kyc.admin.history import AuditTrailHistory, VerificationTrailFilter
 from kyc.models import AuditEvent, ProviderCall
@@ -69,7 +77,7 @@ class ActionFilter(admin.SimpleListFilter):
     parameter_name = "audit_action"  # "action" is the list actions' own form field
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [(value, value) for value in distinct_values(AuditEvent, "action")]
+        return [(value, action_words(value)) for value in distinct_values(AuditEvent, "action")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
         value = self.value()
@@ -124,12 +132,12 @@ class ProviderCallAdmin(AuditTrailHistory, GuardedActions, ReadOnly, ProviderCal
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(AuditTrailHistory, GuardedActions, ReadOnly, AuditEventBase):
+class AuditEventAdmin(ActionInWords, AuditTrailHistory, GuardedActions, ReadOnly, AuditEventBase):
     list_display = (
         "created_at",
         "verification_name",
         "source",
-        "action",
+        "action_shown",
         "transition",
         "actor_name",
         "note",
@@ -155,7 +163,7 @@ class AuditEventAdmin(AuditTrailHistory, GuardedActions, ReadOnly, AuditEventBas
         "verification_name",
         "source",
         "actor_name",
-        "action",
+        "action_shown",
         "transition",
         "note",
     )

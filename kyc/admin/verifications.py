@@ -39,6 +39,7 @@ from kyc.admin.actions import (
     without_futile_actions,
 )
 from kyc.admin.base import (
+    ActionInWords,
     GuardedActions,
     QuickCheckbox,
     ReadOnly,
@@ -152,9 +153,9 @@ class WebhookEventInline(ReadOnlyInline):
         return badge(obj.state, obj.get_state_display())
 
 
-class AuditEventInline(ReadOnlyInline):
+class AuditEventInline(ActionInWords, ReadOnlyInline):
     model = AuditEvent
-    fields = ("created_at", "actor_name", "source", "action", "transition", "note")
+    fields = ("created_at", "actor_name", "source", "action_shown", "transition", "note")
     verbose_name_plural = gettext_lazy("Audit trail")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
