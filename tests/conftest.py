@@ -17,6 +17,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.db.utils import OperationalError
 
 from sandbox.dollarpe.process import EmulatorProcess
 from sandbox.qolo.process import QoloEmulatorProcess
@@ -241,12 +242,35 @@ WHERE datname = current_database() AND pid <> pg_backend_pid()
 """
 
 
+def _truncate_again_after_a_deadlock(
+    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+) -> Any:
+    """The flush's TRUNCATE, retried when PostgreSQL chose it as a deadlock's victim (the
+    other side, a worker's transaction that began during the flush, then ends)."""
+    if not sql.lstrip().upper().startswith("TRUNCATE"):
+        return execute(sql, params, many, context)
+    for attempt in range(5):
+        execute("SAVEPOINT kyc_truncate", None, False, context)
+        try:
+            result = execute(sql, params, many, context)
+        except OperationalError as error:
+            if "deadlock detected" not in str(error) or attempt == 4:
+                raise
+            execute("ROLLBACK TO SAVEPOINT kyc_truncate", None, False, context)
+            continue
+        execute("RELEASE SAVEPOINT kyc_truncate", None, False, context)
+        return result
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture(autouse=True)
 def work_done_before_the_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     """A transactional test ends when the work it started has: its database is emptied
     (TRUNCATE of every table) only once no other session (the worker finishing a task, the
     live server answering a last poll) is inside a transaction. A TRUNCATE meeting one
-    mid-transaction deadlocked now and then under load, failing the next test's set-up."""
+    mid-transaction deadlocked now and then under load (1 in 12 loaded runs of the browser
+    suite). A session that begins during the flush can still meet it: the TRUNCATE is then
+    retried (_truncate_again_after_a_deadlock)."""
     yield
     if "transactional_db" not in request.fixturenames:
         return  # a transaction rolled back, no TRUNCATE
@@ -254,6 +278,8 @@ def work_done_before_the_flush(request: pytest.FixtureRequest) -> Iterator[None]
 
     if connection.vendor != "postgresql":
         return
+    if _truncate_again_after_a_deadlock not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_truncate_again_after_a_deadlock)
 
     def busy() -> int:
         with connection.cursor() as cursor:

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kyc.models import AuditEvent, BankAccount, Verification
+from kyc.models import AuditEvent, BankAccount, Status, Verification
 from kyc.services.readiness import ready_to_transact
 from tests.admin.conftest import verification_row
 from tests.admin.test_actions import action_url, run
@@ -147,3 +147,14 @@ def test_the_on_hold_filter_is_served_by_its_partial_index():
         plan = query.explain()
         cursor.execute("SET enable_seqscan = on")
     assert "kyc_on_hold" in plan
+
+
+def test_the_heading_says_what_counts_and_the_hold():
+    from django.utils import timezone
+
+    verification = verification_row(full_name="Harish Rao", status=Status.VERIFIED)
+    assert str(verification) == "Harish Rao (Verified)"
+    verification.staff_decision = "rejected"
+    assert str(verification) == "Harish Rao (Rejected by our team)"
+    verification.held_at = timezone.now()
+    assert str(verification) == "Harish Rao (Rejected by our team; on hold)"
