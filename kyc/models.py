@@ -318,7 +318,14 @@ class Verification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.full_name} ({self.get_status_display()})"
+        """The name and what counts now (the admin's headings and breadcrumbs): our own
+        decision when there is one, else the provider's status; and a hold."""
+        said = (
+            self.get_staff_decision_display() if self.staff_decision else self.get_status_display()
+        )
+        if self.held_at is not None:
+            said = _("%(status)s; on hold") % {"status": said}
+        return f"{self.full_name} ({said})"
 
     @property
     def corrections_left(self) -> int | None:
