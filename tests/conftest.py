@@ -263,29 +263,37 @@ def _truncate_again_after_a_deadlock(
     raise AssertionError("unreachable")
 
 
+def _truncate_once_others_are_done(
+    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+) -> Any:
+    """The flush's TRUNCATE waits (up to 30 s) until no other session (the worker finishing
+    a task of the test, the live server answering a last poll) is inside a transaction, then
+    goes with its retry: meeting one mid-transaction, it deadlocked now and then under load
+    (1 in 12 loaded runs of the browser suite)."""
+    if not sql.lstrip().upper().startswith("TRUNCATE"):
+        return execute(sql, params, many, context)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        execute(BUSY_SESSIONS, None, False, context)
+        if not int(context["cursor"].fetchone()[0]):
+            break
+        time.sleep(0.05)
+    return _truncate_again_after_a_deadlock(execute, sql, params, many, context)
+
+
 @pytest.fixture(autouse=True)
-def work_done_before_the_flush(request: pytest.FixtureRequest) -> Iterator[None]:
-    """A transactional test ends when the work it started has: its database is emptied
-    (TRUNCATE of every table) only once no other session (the worker finishing a task, the
-    live server answering a last poll) is inside a transaction. A TRUNCATE meeting one
-    mid-transaction deadlocked now and then under load (1 in 12 loaded runs of the browser
-    suite). A session that begins during the flush can still meet it: the TRUNCATE is then
-    retried (_truncate_again_after_a_deadlock)."""
-    yield
-    if "transactional_db" not in request.fixturenames:
-        return  # a transaction rolled back, no TRUNCATE
+def flush_once_others_are_done(request: pytest.FixtureRequest) -> None:
+    """Every transactional test's flush goes through _truncate_once_others_are_done. Put in
+    place before the test (it touches no database): the flush is transactional_db's teardown,
+    and an autouse fixture's own teardown runs only after it, with the database locked again.
+    A test marked flush_as_is gets the plain flush (tests/faults/test_flush_deadlock.py)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return
-    if _truncate_again_after_a_deadlock not in connection.execute_wrappers:
-        connection.execute_wrappers.append(_truncate_again_after_a_deadlock)
-
-    def busy() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(BUSY_SESSIONS)
-            return int(cursor.fetchone()[0])
-
-    deadline = time.monotonic() + 30
-    while busy() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wrappers = connection.execute_wrappers
+    wanted = request.node.get_closest_marker("flush_as_is") is None
+    if wanted and _truncate_once_others_are_done not in wrappers:
+        wrappers.append(_truncate_once_others_are_done)
+    elif not wanted and _truncate_once_others_are_done in wrappers:
+        wrappers.remove(_truncate_once_others_are_done)

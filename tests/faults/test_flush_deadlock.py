@@ -18,7 +18,7 @@ from tests.conftest import _truncate_again_after_a_deadlock
 from tests.support import processes
 from tests.support.waiting import wait_for
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.flush_as_is]
 
 
 def flush_waiting_for(pid: int) -> bool:
