@@ -1,4 +1,5 @@
-"""Fault injection for resilience tests: 500s, slow answers and dropped connections.
+"""Fault injection for resilience tests: 500s, slow answers and dropped connections, and
+an added latency on chosen paths (a real provider's answer time, for the benchmarks).
 
 A WSGI middleware, so the fault is decided before the application (and so before any state
 change) sees the request. Each emulator says which paths are its API (the control API is
@@ -37,6 +38,12 @@ class FaultSettings(Protocol):
 
     @property
     def fault_timeout_seconds(self) -> float: ...
+
+    @property
+    def latency_seconds(self) -> float: ...
+
+    @property
+    def latency_paths(self) -> tuple[str, ...]: ...
 
 
 class FaultDice:
@@ -80,7 +87,10 @@ class FaultMiddleware:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         settings = self._settings()
-        mode = self._dice.draw(settings) if self._applies(path) else None
+        applies = self._applies(path)
+        if applies and settings.latency_seconds and _slowed(path, settings.latency_paths):
+            time.sleep(settings.latency_seconds)
+        mode = self._dice.draw(settings) if applies else None
         if mode is None:
             return self._app(environ, start_response)
         log.info("fault %s on %s %s", mode, environ.get("REQUEST_METHOD"), path)
@@ -97,6 +107,10 @@ class FaultMiddleware:
             headers.insert(0, ("Content-Type", "application/json"))
         start_response("500 INTERNAL SERVER ERROR", headers)
         return [self._error_body]
+
+
+def _slowed(path: str, paths: tuple[str, ...]) -> bool:
+    return not paths or path.rstrip("/").endswith(tuple(p.rstrip("/") for p in paths))
 
 
 def faulted_request(environ: WSGIEnvironment, mode: str) -> dict[str, Any]:

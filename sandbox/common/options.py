@@ -148,6 +148,8 @@ FAULT_PARSERS: dict[str, Parser] = {
     "fault_modes": subset(FAULT_MODES),
     "fault_seed": optional(integer(minimum=-(2**63))),
     "fault_timeout_seconds": number(),
+    "latency_seconds": number(0.0, 60.0),
+    "latency_paths": strings,
 }
 
 
@@ -165,6 +167,11 @@ class FaultOptions:
     fault_modes: tuple[str, ...] = FAULT_MODES
     fault_seed: int | None = None
     fault_timeout_seconds: float = 30.0
+    # A provider slower than this machine's emulator (the pipeline bench): every API request
+    # whose path ends with one of latency_paths (any API path when empty) is answered this
+    # much later.
+    latency_seconds: float = 0.0
+    latency_paths: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return options_json(self)

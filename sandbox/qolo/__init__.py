@@ -93,7 +93,8 @@ Emulator-only behaviour (Qolo documents none of this; tests and demos rely on it
 - `rate_limit` / `rate_limit_window` (none / 60 s): the gateway's 429 ProblemDetails with
   `Retry-After`, before the version and the token are looked at; 0 refuses every call.
 - Faults (`fault_rate`, `fault_modes` 500/timeout/reset, `fault_seed`,
-  `fault_timeout_seconds`) hit `/api/` paths only, before any state changes.
+  `fault_timeout_seconds`;
+  `latency_seconds` on `latency_paths`) hit `/api/` paths only, before any state changes.
 - Control API `/_sandbox/...` (control.py): health, config, reset, request log, deliveries,
   release, send an event, persons (one, its answers, a forced decision), token expiry,
   document bytes.

@@ -50,7 +50,8 @@ Emulator-only behaviour (Rebilly documents none of this; tests and demos rely on
   request `pending-review` like a `pending` one; false keeps it `attempted`.
 - `rate_limit` / `rate_limit_window` (3000 / 600 s): 0 forces a 429 on every non-GET call.
 - Faults (`fault_rate`, `fault_modes` 500/timeout/reset, `fault_seed`,
-  `fault_timeout_seconds`) hit API paths only, before any state changes.
+  `fault_timeout_seconds`;
+  `latency_seconds` on `latency_paths`) hit API paths only, before any state changes.
 - Control API `/_sandbox/...` (control.py): health, config, reset, request log, events,
   deliveries (release, resend), a request's gatherer token and URL, `expire` a request, and
   `decide` a document as the AI would.

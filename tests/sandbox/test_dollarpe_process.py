@@ -115,6 +115,19 @@ def test_timeout_fault(emu: EmulatorProcess, api: Api) -> None:
     assert api.ok("GET", "/customer/list")["count"] == 0
 
 
+def test_latency_on_chosen_paths_answers_them_later_and_still_does_the_work(
+    emu: EmulatorProcess, api: Api
+) -> None:
+    emu.config(latency_seconds=1.5, latency_paths=["/cms/api/v1/customer/create"])
+    with pytest.raises(requests.Timeout):
+        api.post("/customer/create", customer_body(), timeout=0.3)
+    assert api.ok("GET", "/customer/list")["count"] in (0, 1)  # not slowed: answered now
+    wait_for(lambda: api.ok("GET", "/customer/list")["count"] == 1)  # slow, not lost
+    with pytest.raises(EmulatorError, match="latency_seconds"):
+        emu.config(latency_seconds=-1)
+    emu.config(latency_seconds=0.0, latency_paths=[])
+
+
 def test_faults_do_not_touch_existing_state(
     emu: EmulatorProcess, api: Api, server: TestServer
 ) -> None:
