@@ -24,6 +24,7 @@ DB_NAME = "kyc_bench"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 QUEUE = "kyc-bench"
 last_process: subprocess.Popen[bytes] | None = None  # the newest stack process, for /proc
+_worker_logs: dict[int, Path] = {}
 
 
 def free_port() -> int:
@@ -162,7 +163,29 @@ def celery_worker(
     with process(
         command, ready=lambda: " ready." in log.read_text(), name="worker", log=log
     ) as proc:
+        _worker_logs[proc.pid] = log
         yield proc
+
+
+def worker_log(worker: subprocess.Popen[bytes]) -> Path:
+    """The log a worker of celery_worker() writes (INFO: a line per task received)."""
+    return _worker_logs[worker.pid]
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds of every live process in the process group `pgid` (a stack
+    process and its children: start_new_session made it their group's leader), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        # After the command: state, ppid, pgrp, ... utime is field 14 of stat, stime 15.
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def _answers(url: str) -> bool:

@@ -226,6 +226,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Celery would turn what the worker and beat print into WARNING log lines, one per line:
 # the console email backend's emails among them. Printed output stays printed output.
 CELERY_WORKER_REDIRECT_STDOUTS = False
+# Celery's Django fixup closes every database connection before and after each task: a
+# reconnect per task (about half a small task's cost). It closes them only every 10,000
+# tasks instead; between tasks onboarding.celery drops the ones Django would drop after a
+# request (older than CONN_MAX_AGE, broken by an error, left mid-transaction).
+CELERY_DB_REUSE_MAX = 10_000
 
 # --- Cache ---------------------------------------------------------------------------------
 # Shared by the web and worker processes: it holds the webhook wake-up flag (one drain task

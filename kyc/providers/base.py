@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import threading
 import time
+import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +66,30 @@ class Answer:
     data: Any
 
 
+_local = threading.local()
+
+
+def shared_session() -> requests.Session:
+    """This thread's HTTP session, kept from call to call (and task to task): its connections
+    to a provider stay open (keep-alive) instead of one TCP connection per call. A process
+    forked after it was made gets its own (made after the fork)."""
+    session = getattr(_local, "session", None)
+    if session is None or _local.pid != os.getpid():
+        session = requests.Session()
+        # requests reads the environment on every request (proxies, netrc, CA bundle): here
+        # once. With a NO_PROXY list it is left to do so, the list is per host.
+        if not (os.environ.get("no_proxy") or os.environ.get("NO_PROXY")):
+            session.trust_env = False
+            session.proxies = {
+                scheme: url for scheme, url in urllib.request.getproxies().items() if scheme != "no"
+            }
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            if bundle:
+                session.verify = bundle
+        _local.session, _local.pid = session, os.getpid()
+    return session
+
+
 class ProviderHttpClient:
     provider: str = "provider"
 
@@ -76,7 +103,7 @@ class ProviderHttpClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.session = session or requests.Session()
+        self.session = session or shared_session()
         self.observers = list(observers)
 
     # --- hooks for subclasses --------------------------------------------------------------

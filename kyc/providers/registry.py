@@ -25,23 +25,57 @@ BUILT_IN = {
 }
 
 
-def call_recorder(verification_id: int | None) -> CallObserver:
-    def record(call: CallRecord) -> None:
-        from kyc.models import ProviderCall
+def _row(verification_id: int | None, call: CallRecord) -> Any:
+    from kyc.models import ProviderCall
 
-        ProviderCall.objects.create(
-            verification_id=verification_id,
-            provider=call.provider,
-            method=call.method,
-            endpoint=call.endpoint,
-            status_code=call.status_code,
-            duration_ms=call.duration_ms,
-            error=call.error or "",
-            attempt=call.attempt,
-            request_body=call.request_body,
-        )
+    return ProviderCall(
+        verification_id=verification_id,
+        provider=call.provider,
+        method=call.method,
+        endpoint=call.endpoint,
+        status_code=call.status_code,
+        duration_ms=call.duration_ms,
+        error=call.error or "",
+        attempt=call.attempt,
+        request_body=call.request_body,
+    )
+
+
+def call_recorder(verification_id: int | None) -> CallObserver:
+    """Each call stored as it ends (a ProviderCall row, in its own statement)."""
+
+    def record(call: CallRecord) -> None:
+        _row(verification_id, call).save()
 
     return record
+
+
+class CallLog:
+    """Calls kept until write(): a service stores them in the transaction that records what
+    they did (one statement, no commit of their own). A call whose rows that transaction
+    rolled back is written again by the next write() (the service's `finally`)."""
+
+    def __init__(self, verification_id: int | None) -> None:
+        self.verification_id = verification_id
+        self._pending: list[CallRecord] = []
+
+    def __call__(self, call: CallRecord) -> None:
+        self._pending.append(call)
+
+    def write(self) -> None:
+        from django.db import transaction
+
+        from kyc.models import ProviderCall
+
+        calls = list(self._pending)
+        if not calls:
+            return
+        ProviderCall.objects.bulk_create([_row(self.verification_id, call) for call in calls])
+        transaction.on_commit(lambda: self._written(calls))
+
+    def _written(self, calls: list[CallRecord]) -> None:
+        done = {id(call) for call in calls}
+        self._pending = [call for call in self._pending if id(call) not in done]
 
 
 def backends() -> dict[str, str]:
@@ -75,12 +109,16 @@ def preload() -> None:
         _adapter(backends()[name])
 
 
-def get_provider(name: str, *, verification_id: int | None = None) -> Provider:
-    """The adapter for `name`, recording every call it makes against the verification."""
+def get_provider(
+    name: str, *, verification_id: int | None = None, calls: CallLog | None = None
+) -> Provider:
+    """The adapter for `name`, recording every call it makes against the verification (as
+    each ends, or in `calls` for the caller to write)."""
     path = backends().get(name)
     if path is None:
         raise ImproperlyConfigured(f"Unknown KYC provider {name!r}.")
-    adapter: Provider = _adapter(path)(observers=[call_recorder(verification_id)])
+    recorder = calls if calls is not None else call_recorder(verification_id)
+    adapter: Provider = _adapter(path)(observers=[recorder])
     return adapter
 
 

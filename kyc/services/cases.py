@@ -75,15 +75,23 @@ def applicant_can_fix(verification: Verification) -> bool:
 
 
 def case_follow(
-    *, verification_id: int, source: str, actor: Any = None, note: str = "", moved: bool = True
+    *,
+    verification_id: int,
+    source: str,
+    actor: Any = None,
+    note: str = "",
+    moved: bool = True,
+    locked: Verification | None = None,
 ) -> bool:
     """Move the case where the verification's life now puts it; True when it changed.
 
-    Called by the status services inside their transaction, after the change. `moved`: the
-    status itself changed, so an open case is in a new queue and its SLA clock restarts (a
-    downgrade flagged on a VERIFIED one opens the case without moving the status)."""
-    with transaction.atomic():
-        current = Verification.objects.select_for_update().get(pk=verification_id)
+    Called by the status services inside their transaction, after the change (so without a
+    savepoint of its own: an error undoes the change too). `moved`: the status itself
+    changed, so an open case is in a new queue and its SLA clock restarts (a downgrade
+    flagged on a VERIFIED one opens the case without moving the status). `locked`: the
+    verification as the caller locked and changed it, instead of reading it again."""
+    with transaction.atomic(savepoint=False):
+        current = locked or Verification.objects.select_for_update().get(pk=verification_id)
         if current.case_state == CaseState.ON_HOLD:
             return False  # only staff lift a hold
         wanted = case_state_for(current)
@@ -98,6 +106,9 @@ def case_follow(
         Verification.objects.filter(pk=current.pk).update(**fields)
         if wanted != current.case_state:
             _audit(current, "case_state_changed", source, actor, wanted, note or "automatic")
+        if locked is not None:
+            for name, value in fields.items():
+                setattr(locked, name, value)
     return True
 
 

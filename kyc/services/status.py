@@ -160,7 +160,8 @@ def verification_apply_outcome(
     """
     stored = _stored(outcome)
     occurred_at = occurred_at or outcome.observed_at
-    with transaction.atomic():
+    # In a caller's transaction (a sent submission's), part of it: no savepoint.
+    with transaction.atomic(savepoint=False):
         current = Verification.objects.select_for_update().get(pk=verification_id)
         documents_apply(verification=current, documents=outcome.documents)
         refusal = _refusal(current, stored, outcome.revision, occurred_at)
@@ -214,6 +215,8 @@ def _move(
     if status in DECIDED:
         fields["decided_at"] = now
     Verification.objects.filter(pk=current.pk, status=previous).update(**fields)
+    for name, value in fields.items():
+        setattr(current, name, value)  # as locked and now changed: what the case follows
     said = f"({stored['provider_reason']})" if stored["provider_reason"] else ""
     audit_record(
         verification=current,
@@ -224,7 +227,7 @@ def _move(
         to_status=status,
         note=" ".join(filter(None, [stored["failure_reason"], said, note])),
     )
-    case_follow(verification_id=current.pk, source=source, actor=actor)
+    case_follow(verification_id=current.pk, source=source, actor=actor, locked=current)
     if status == Status.VERIFIED:
         email_after_commit(verification_id=current.pk, template="verified")
     elif status == Status.FAILED:

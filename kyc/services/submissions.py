@@ -22,7 +22,7 @@ from kyc.providers.errors import (
     TransientProviderError,
 )
 from kyc.providers.interface import DocumentUnavailable, Outcome, Provider
-from kyc.providers.registry import get_provider
+from kyc.providers.registry import CallLog, get_provider
 from kyc.services.audit import audit_record
 from kyc.services.corrections import UPDATE_KINDS, fix_kind
 from kyc.services.documents import SubmissionDocuments
@@ -100,26 +100,33 @@ def submission_send(*, submission_id: int) -> str:
     if not claimed:
         return Submission.objects.get(pk=submission_id).state  # sent, refused, or in flight
     submission = Submission.objects.select_related("verification__user").get(pk=submission_id)
-    provider = get_provider(
-        submission.verification.provider, verification_id=submission.verification_id
-    )
+    # The provider calls are stored with the outcome, in its transaction.
+    calls = CallLog(submission.verification_id)
+    try:
+        return _send(submission, calls)
+    finally:
+        calls.write()  # those of an outcome that was not recorded (an error, a retry)
+
+
+def _send(submission: Submission, calls: CallLog) -> str:
+    provider = get_provider(submission.verification.provider, calls=calls)
     # A retry asks first whether the last attempt went through, unless sending again is
     # itself safe (the provider replays an idempotent request instead of doing it twice).
     resend = provider.capabilities.idempotent_submit
     if submission.attempts > 1 and not resend and _went_through(provider, submission):
-        return _sent(submission, "the provider already had it")
+        return _sent(submission, calls, "the provider already had it")
     try:
         outcome = provider.submit(submission, SubmissionDocuments(submission))
     except AlreadySubmittedError:
-        return _sent(submission, "the provider already had it")
+        return _sent(submission, calls, "the provider already had it")
     except TransientProviderError as exc:
-        _requeue(submission, str(exc))
+        _requeue(submission, calls, str(exc))
         raise
     except PermanentProviderError as exc:
-        return _refused(submission, exc.message)
+        return _refused(submission, calls, exc.message)
     except DocumentUnavailable as exc:
-        return _refused(submission, f"a document cannot be sent: {exc}")
-    return _sent(submission, "", outcome)
+        return _refused(submission, calls, f"a document cannot be sent: {exc}")
+    return _sent(submission, calls, "", outcome)
 
 
 def _went_through(provider: Provider, submission: Submission) -> bool:
@@ -148,16 +155,19 @@ def _adopt_customer(provider: Provider, verification: Verification) -> bool:
     return True
 
 
-def _requeue(submission: Submission, error: str) -> None:
-    Submission.objects.filter(pk=submission.pk, state=Submission.State.SENDING).update(
-        state=Submission.State.QUEUED, last_error=error[:2000], sending_since=None
-    )
+def _requeue(submission: Submission, calls: CallLog, error: str) -> None:
+    with transaction.atomic():
+        Submission.objects.filter(pk=submission.pk, state=Submission.State.SENDING).update(
+            state=Submission.State.QUEUED, last_error=error[:2000], sending_since=None
+        )
+        calls.write()
 
 
-def _sent(submission: Submission, note: str, outcome: Outcome | None = None) -> str:
+def _sent(submission: Submission, calls: CallLog, note: str, outcome: Outcome | None = None) -> str:
     verification = submission.verification
     outcome = outcome or Outcome(status=Status.PROCESSING)
     with transaction.atomic():
+        calls.write()
         moved = Submission.objects.filter(pk=submission.pk, state=Submission.State.SENDING).update(
             state=Submission.State.SENT, sent_at=timezone.now(), last_error=""
         )
@@ -196,8 +206,9 @@ def _customer_created_with(verification: Verification, customer_id: str) -> None
     )
 
 
-def _refused(submission: Submission, error: str) -> str:
+def _refused(submission: Submission, calls: CallLog, error: str) -> str:
     with transaction.atomic():
+        calls.write()
         Submission.objects.filter(pk=submission.pk, state=Submission.State.SENDING).update(
             state=Submission.State.REJECTED, last_error=error[:2000]
         )

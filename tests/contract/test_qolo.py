@@ -10,6 +10,7 @@ that spec (its contract is undocumented), so it is only checked for its keys.
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ import pytest
 import requests
 
 from kyc.models import Verification
+from kyc.providers import base
 from kyc.providers.interface import Attestation
 from kyc.providers.qolo.adapter import QoloProvider
 from tests.qolo.conftest import CHALLENGED_SSN, submitted
@@ -62,8 +64,10 @@ def test_every_call_we_make_matches_the_spec(qolo: Any, monkeypatch: pytest.Monk
         original(self, *args, **kwargs)
         self.hooks["response"].append(wire.hook)
 
-    # Every session the adapters open (the submission task's included) records its calls.
+    # Every session the adapters open (the submission task's included) records its calls:
+    # this thread's shared one is made anew, after the patch.
     monkeypatch.setattr(requests.Session, "__init__", wired)
+    monkeypatch.setattr(base, "_local", threading.local())
     verification: Verification = submitted(tax_number=CHALLENGED_SSN.replace("-", ""))
     provider = QoloProvider()
     right = qolo.answers(verification.provider_customer_id)

@@ -68,6 +68,8 @@ def assert_camel_case(value: Any, where: str = "body") -> None:
 def wired(rebilly: Any) -> tuple[RebillyProvider, Wire]:
     provider = RebillyProvider()
     wire = Wire()
+    # A session of its own: the thread's shared one would keep the hook after the test.
+    provider.client.session = requests.Session()
     provider.client.session.hooks["response"].append(wire.hook)
     return provider, wire
 
