@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from typing import Any
 
+from celery import current_app, current_task
 from django.conf import settings
+from django.db import transaction
 from django.template import Context, Engine
 from django.urls import reverse
 from django.utils import translation
@@ -15,13 +19,33 @@ from kyc.providers.registry import get_provider
 from kyc.services.corrections import fix_kind, fixable, may_hand_off
 from kyc.services.wording import TEAM_REASONS, failed_part, support_details, word_documents
 
+logger = logging.getLogger(__name__)
+
 
 def email_after_commit(*, verification_id: int, template: str, **context: str) -> None:
     """`context` holds plain values, never words: the worker writes the words later, in the
-    user's language (a FixKind goes as its value, `fix`)."""
-    jobs.after_commit(
-        jobs.SEND_USER_EMAIL, {"verification_id": verification_id, "template": template, **context}
-    )
+    user's language (a FixKind goes as its value, `fix`).
+
+    Already in a worker's task (a sent submission, a webhook applied), the email is written
+    and sent there, once the change commits: not a second task per submission. If sending
+    fails it goes to its own task, which retries."""
+    kwargs = {"verification_id": verification_id, "template": template, **context}
+    if not current_task or getattr(current_task.request, "is_eager", False):
+        jobs.after_commit(jobs.SEND_USER_EMAIL, kwargs)
+    else:
+        transaction.on_commit(partial(_send_here, kwargs))
+
+
+def _send_here(kwargs: dict[str, Any]) -> None:
+    try:
+        current_app.tasks[jobs.SEND_USER_EMAIL].run(**kwargs)
+    except Exception as exc:
+        logger.warning(
+            "email %s not sent at once (%s): handed to its own task",
+            kwargs["template"],
+            type(exc).__name__,
+        )
+        jobs.publish(jobs.SEND_USER_EMAIL, kwargs)
 
 
 def render_text(template_name: str, context: dict[str, Any]) -> str:

@@ -6,9 +6,11 @@ import io
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 
+from kyc.models import Submission
 from kyc.tasks import send_user_email, webhooks_heartbeat
 from onboarding.mail import ConsoleEmailBackend
 from tests.onboarding.conftest import local_verification, make_user
+from tests.support import builders
 from tests.support.waiting import wait_for
 
 NAME = "Zoë O'Brien"
@@ -65,3 +67,19 @@ def test_the_worker_prints_the_email_whole_and_not_as_warnings(start_worker):
     assert not [line for line in lines if "WARNING" in line and ("Subject" in line or NAME in line)]
     assert "kyc.tasks.webhooks_heartbeat[" not in log  # its received and succeeded: below INFO
     assert "No hostname was supplied" not in log
+
+
+def test_a_submission_is_one_task_that_also_sends_its_email(emulator, start_worker):
+    """The worker that sends a submission writes its "we received your documents" email
+    itself, once the send is recorded: no second task per submission."""
+    emulator.config(auto_decision=False)
+    verification = builders.customer()
+    worker = start_worker(EMAIL_BACKEND="onboarding.mail.ConsoleEmailBackend")
+    submission = builders.queued_submission(verification)
+    log = wait_for(worker.log, lambda text: "Subject:  We received your documents" in text)
+    assert f"To:       {verification.user.email}\n" in log
+    submission.refresh_from_db()
+    assert submission.state == Submission.State.SENT
+    assert log.count("] received") == 1
+    assert "kyc.tasks.send_submission[" in log
+    assert "kyc.tasks.send_user_email[" not in log
