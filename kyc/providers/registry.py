@@ -52,30 +52,39 @@ def call_recorder(verification_id: int | None) -> CallObserver:
 
 class CallLog:
     """Calls kept until write(): a service stores them in the transaction that records what
-    they did (one statement, no commit of their own). A call whose rows that transaction
-    rolled back is written again by the next write() (the service's `finally`)."""
+    they did (one statement, no commit of their own). Calls written in a transaction that
+    then rolled back are written again by the next write() made outside any transaction
+    (the service's `finally`); written in one that committed, they are done."""
 
     def __init__(self, verification_id: int | None) -> None:
         self.verification_id = verification_id
-        self._pending: list[CallRecord] = []
+        self._pending: list[CallRecord] = []  # not written yet
+        self._unconfirmed: list[CallRecord] = []  # written in a transaction not yet committed
 
     def __call__(self, call: CallRecord) -> None:
         self._pending.append(call)
 
     def write(self) -> None:
-        from django.db import transaction
+        from django.db import connection, transaction
 
         from kyc.models import ProviderCall
 
-        calls = list(self._pending)
+        if not connection.in_atomic_block:
+            # Every transaction they were written in has ended: what is still unconfirmed
+            # was rolled back with it.
+            self._pending = self._unconfirmed + self._pending
+            self._unconfirmed = []
+        calls, self._pending = self._pending, []
         if not calls:
             return
         ProviderCall.objects.bulk_create([_row(self.verification_id, call) for call in calls])
-        transaction.on_commit(lambda: self._written(calls))
+        if connection.in_atomic_block:
+            self._unconfirmed += calls
+            transaction.on_commit(lambda: self._confirmed(calls))
 
-    def _written(self, calls: list[CallRecord]) -> None:
+    def _confirmed(self, calls: list[CallRecord]) -> None:
         done = {id(call) for call in calls}
-        self._pending = [call for call in self._pending if id(call) not in done]
+        self._unconfirmed = [call for call in self._unconfirmed if id(call) not in done]
 
 
 def backends() -> dict[str, str]:
