@@ -43,11 +43,14 @@ def test_a_flush_that_meets_a_deadlock_is_retried_and_empties_every_table():
     other_pid = other.info.backend_pid
     errors: list[BaseException] = []
 
+    # Holds kyc_verification before the flush begins (taken in the thread, it came after the
+    # TRUNCATE now and then under load, and then waited for it instead); once the TRUNCATE
+    # waits for it, wants kyc_auditevent, which the TRUNCATE (auth tables first, then kyc's)
+    # may already hold.
+    other.execute("SELECT count(*) FROM kyc_verification")
+
     def the_other_side() -> None:
         try:
-            # Holds kyc_verification; once the TRUNCATE waits for it, wants kyc_auditevent,
-            # which the TRUNCATE (auth tables first, then kyc's) may already hold.
-            other.execute("SELECT count(*) FROM kyc_verification")
             wait_for(lambda: flush_waiting_for(other_pid), bool, limit=20)
             other.execute("SELECT count(*) FROM kyc_auditevent")
             other.commit()
