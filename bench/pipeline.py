@@ -213,10 +213,10 @@ def _statements(submission_ids: list[int]) -> dict[str, float]:
             sql = query["sql"].lstrip().upper()
             if sql.startswith("BEGIN"):
                 inside, brackets = True, brackets + 1
+            elif sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO")):
+                brackets += 1  # before ROLLBACK: a ROLLBACK TO SAVEPOINT ends no transaction
             elif sql.startswith(("COMMIT", "ROLLBACK")):
                 inside, commits = False, commits + 1
-            elif sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO")):
-                brackets += 1
             else:
                 statements += 1
                 commits += 0 if inside else 1
